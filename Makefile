@@ -1,0 +1,43 @@
+# Every target creates .venv and installs what it needs on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+RUN    := $(VENV)/.installed-run
+DEV    := $(VENV)/.installed-dev
+
+.PHONY: demo test lint bench install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(RUN): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(RUN)
+
+install: $(DEV)
+
+## make demo: run Vigie with an embedded SQLite database, demo transmitters and simulated panels
+demo: $(RUN)
+	$(BIN)/vigie demo
+
+## make lint: ruff and mypy
+lint: $(DEV)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+## make test: lint, then every test (unit, integration with SQLite and PostgreSQL, e2e)
+test: lint
+	$(BIN)/pytest
+
+## make bench: benchmarks (ratios against baselines measured in the same run)
+bench: $(DEV)
+	$(BIN)/python -m bench.receiver
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

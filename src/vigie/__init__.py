@@ -1,0 +1,1 @@
+"""Vigie: an open-source monitoring-centre platform."""

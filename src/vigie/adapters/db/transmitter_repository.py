@@ -1,0 +1,78 @@
+"""Transmitters stored in SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, and_, delete, select
+from sqlalchemy.exc import IntegrityError
+
+from vigie.adapters.db.tables import transmitters
+from vigie.domain.errors import InvalidValue
+from vigie.domain.transmitters import KeyNotation, Transmitter, TransmitterKey
+
+__all__ = ["SqlTransmitterRepository"]
+
+
+class SqlTransmitterRepository:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def add(self, transmitter: Transmitter) -> None:
+        row = {
+            "account": transmitter.account,
+            "receiver": transmitter.receiver,
+            "prefix": transmitter.prefix,
+            "key": transmitter.key.key if transmitter.key else None,
+            "key_notation": transmitter.key.notation.value if transmitter.key else None,
+            "ignore_timestamp": transmitter.ignore_timestamp,
+            "label": transmitter.label,
+            "created_at": datetime.now(UTC),
+        }
+        with self._engine.begin() as conn:
+            if self._find(conn, transmitter.account, transmitter.receiver, transmitter.prefix):
+                raise InvalidValue("account", f"an account not yet configured: {transmitter.account}")
+            try:
+                conn.execute(transmitters.insert(), row)
+            except IntegrityError:
+                raise InvalidValue(
+                    "account", f"an account not yet configured: {transmitter.account}"
+                ) from None
+
+    def all(self) -> Sequence[Transmitter]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(transmitters).order_by(transmitters.c.account))
+            return [_to_transmitter(row._mapping) for row in rows]
+
+    def remove(self, account: str, receiver: str | None, prefix: str | None) -> bool:
+        with self._engine.begin() as conn:
+            found = self._find(conn, account, receiver, prefix)
+            if found is None:
+                return False
+            conn.execute(delete(transmitters).where(transmitters.c.id == found))
+            return True
+
+    @staticmethod
+    def _find(conn: Any, account: str, receiver: str | None, prefix: str | None) -> int | None:
+        # NULL never equals NULL in SQL: compare the optional columns explicitly.
+        conditions = [transmitters.c.account == account]
+        for column, value in ((transmitters.c.receiver, receiver), (transmitters.c.prefix, prefix)):
+            conditions.append(column.is_(None) if value is None else column == value)
+        found = conn.execute(select(transmitters.c.id).where(and_(*conditions))).scalar()
+        return int(found) if found is not None else None
+
+
+def _to_transmitter(row: Any) -> Transmitter:
+    key = None
+    if row["key"] is not None:
+        key = TransmitterKey(bytes(row["key"]), KeyNotation(row["key_notation"]))
+    return Transmitter(
+        account=row["account"],
+        receiver=row["receiver"],
+        prefix=row["prefix"],
+        key=key,
+        ignore_timestamp=row["ignore_timestamp"],
+        label=row["label"],
+    )

@@ -1,0 +1,169 @@
+"""The composition root: the one place that knows the concrete classes and wires them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from sqlalchemy import Engine, text
+
+from vigie.adapters.clock import SystemClock
+from vigie.adapters.db.engine import make_engine
+from vigie.adapters.db.journal import GroupCommitJournal
+from vigie.adapters.db.migrate import upgrade
+from vigie.adapters.db.signal_reader import SqlSignalReader
+from vigie.adapters.db.transmitter_repository import SqlTransmitterRepository
+from vigie.config import Settings
+from vigie.entrypoints.receiver.server import Dc09Server, ListenerLimits
+from vigie.entrypoints.web.app import create_app
+from vigie.services.ports import Clock
+from vigie.services.reception import Reception, ReceptionOptions
+from vigie.services.transmitter_directory import TransmitterDirectory
+
+__all__ = ["Station", "build_station", "run_station"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Station:
+    """Everything one ``vigie serve`` process runs, wired."""
+
+    settings: Settings
+    engine: Engine
+    clock: Clock
+    transmitters: SqlTransmitterRepository
+    directory: TransmitterDirectory
+    journal: GroupCommitJournal
+    reception: Reception
+    receiver: Dc09Server
+    signal_reader: SqlSignalReader
+    background: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    def health(self) -> dict[str, Any]:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            database = "ok"
+        except Exception as exc:  # reported, not hidden: the answer is 503
+            log.warning("health check: database unreachable: %s", exc)
+            database = "unreachable"
+        listening = self.receiver.port != 0
+        ok = database == "ok" and listening
+        return {
+            "status": "ok" if ok else "degraded",
+            "database": database,
+            "receiver": {
+                "listening": listening,
+                "port": self.receiver.port,
+                "tcp_connections": self.receiver.connection_count,
+            },
+            "journal": {"commits": self.journal.batches, "signals": self.journal.records},
+        }
+
+
+def build_station(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    rng: Callable[[int], bytes] | None = None,
+) -> Station:
+    engine = make_engine(settings.database_url)
+    clock = clock or SystemClock()
+    transmitters = SqlTransmitterRepository(engine)
+    directory = TransmitterDirectory(transmitters)
+    journal = GroupCommitJournal(
+        engine, duplicate_window=settings.duplicate_window, max_batch=settings.commit_batch
+    )
+    reception = Reception(
+        directory,
+        journal,
+        clock,
+        rng or os.urandom,
+        ReceptionOptions(
+            timestamp_past=settings.timestamp_past,
+            timestamp_future=settings.timestamp_future,
+            nak_bad_frames=settings.nak_bad_frames,
+            listener=settings.listener_name or os.uname().nodename,
+        ),
+    )
+    receiver = Dc09Server(
+        reception,
+        ListenerLimits(
+            max_connections=settings.max_connections,
+            idle_timeout=settings.idle_timeout,
+            max_frame_size=settings.max_frame_size,
+        ),
+    )
+    return Station(
+        settings=settings,
+        engine=engine,
+        clock=clock,
+        transmitters=transmitters,
+        directory=directory,
+        journal=journal,
+        reception=reception,
+        receiver=receiver,
+        signal_reader=SqlSignalReader(engine),
+    )
+
+
+async def _refresh_transmitters(station: Station) -> None:
+    loop = asyncio.get_running_loop()
+    while True:
+        await asyncio.sleep(station.settings.transmitter_refresh)
+        try:
+            await loop.run_in_executor(None, station.directory.refresh)
+        except Exception:
+            log.exception("could not reload transmitters; keeping the previous list")
+
+
+async def start_station(station: Station, *, migrate: bool = True) -> None:
+    """Migrate, load transmitters, start the journal writer and bind the listeners."""
+    loop = asyncio.get_running_loop()
+    if migrate:
+        await loop.run_in_executor(None, upgrade, station.engine)
+    count = await loop.run_in_executor(None, station.directory.refresh)
+    log.info("%d transmitters configured", count)
+    station.journal.start()
+    await station.receiver.start(station.settings.host, station.settings.dc09_port)
+    station.background.append(loop.create_task(_refresh_transmitters(station)))
+
+
+async def stop_station(station: Station) -> None:
+    for task in station.background:
+        task.cancel()
+    await station.receiver.close()
+    await asyncio.get_running_loop().run_in_executor(None, station.journal.close)
+    station.engine.dispose()
+
+
+async def run_station(station: Station, *, ready: Callable[[Station], None] | None = None) -> None:
+    """Run receiver and HTTP API until cancelled (Ctrl-C)."""
+    await start_station(station)
+    app = create_app(station.signal_reader, station.health)
+    config = uvicorn.Config(
+        app,
+        host=station.settings.host,
+        port=station.settings.http_port,
+        log_level="warning",
+        lifespan="off",
+    )
+    server = uvicorn.Server(config)
+    web = asyncio.get_running_loop().create_task(server.serve())
+    try:
+        while not server.started and not web.done():
+            await asyncio.sleep(0.05)
+        if web.done():
+            web.result()
+        if ready is not None:
+            ready(station)
+        await web
+    finally:
+        server.should_exit = True
+        await stop_station(station)

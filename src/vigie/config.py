@@ -1,0 +1,84 @@
+"""Vigie's settings: typed, checked once at start, from VIGIE_* variables and options.
+
+A bad value stops the start with one line naming the field and what it expected
+(design invariant 6): ``ConfigError`` carries that line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["DEFAULT_DATABASE_URL", "ConfigError", "Settings", "load_settings"]
+
+DEFAULT_DATABASE_URL = "sqlite:///var/vigie.db"
+
+
+class ConfigError(Exception):
+    """A setting is wrong; the message is the one line to show."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VIGIE_", extra="forbid", frozen=True)
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="sqlite:///path or postgresql+psycopg://user@host/db",
+    )
+    host: str = Field(default="0.0.0.0", description="address the listeners bind")
+    dc09_port: int = Field(default=12000, ge=1, le=65535, description="DC-09 port, TCP and UDP")
+    http_port: int = Field(default=8000, ge=1, le=65535, description="HTTP API port")
+    listener_name: str = Field(default="", description="this receiver's name in the journal")
+    max_connections: int = Field(default=5000, ge=1, description="open TCP connections at most")
+    idle_timeout: float = Field(default=300.0, gt=0, description="seconds before an idle TCP close")
+    max_frame_size: int = Field(default=1024, ge=64, le=65536, description="bytes per frame")
+    timestamp_past: int = Field(default=40, ge=0, description="seconds a frame may be old")
+    timestamp_future: int = Field(default=20, ge=0, description="seconds a frame may be ahead")
+    duplicate_window: float = Field(
+        default=600.0, ge=0, description="seconds in which an identical frame is a retransmission"
+    )
+    nak_bad_frames: bool = Field(
+        default=True, description="NAK frames with a bad CRC or length (else drop silently)"
+    )
+    commit_batch: int = Field(default=500, ge=1, le=10000, description="frames per commit at most")
+    transmitter_refresh: float = Field(
+        default=2.0, gt=0, description="seconds between reloads of the transmitter list"
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "sqlite+", "postgresql:", "postgresql+")):
+            raise ValueError("a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def sqlite_path(self) -> Path | None:
+        if not self.is_sqlite:
+            return None
+        _, _, path = self.database_url.partition(":///")
+        return Path(path) if path and path != ":memory:" else None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings; options given on the command line win over the environment."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        raise ConfigError(_one_line(exc)) from None
+
+
+def _one_line(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    field = ".".join(str(p) for p in first["loc"]) or "settings"
+    env = f"VIGIE_{field.upper()}"
+    message = first["msg"].removeprefix("Value error, ")
+    got = first.get("input")
+    return f"configuration error: {field} ({env}): {message}; got {got!r}"

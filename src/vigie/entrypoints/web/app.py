@@ -1,0 +1,34 @@
+"""The FastAPI application. Built by bootstrap with its dependencies in ``app.state``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from vigie.entrypoints.web import api_signals
+from vigie.services.ports import SignalReader
+
+__all__ = ["create_app"]
+
+
+def create_app(
+    signal_reader: SignalReader, health: Callable[[], dict[str, Any]]
+) -> FastAPI:
+    app = FastAPI(
+        title="Vigie",
+        version="0.1.0",
+        description="Monitoring-centre platform: alarm reception, processing, console.",
+    )
+    app.state.signal_reader = signal_reader
+    app.include_router(api_signals.router)
+
+    @app.get("/healthz", tags=["health"], summary="Is the station able to receive?")
+    def healthz() -> JSONResponse:
+        report = health()
+        status = 200 if report.get("status") == "ok" else 503
+        return JSONResponse(report, status_code=status)
+
+    return app

@@ -1,0 +1,1 @@
+"""Sans-IO protocol codecs. Nothing here imports from the rest of vigie."""

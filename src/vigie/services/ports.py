@@ -1,0 +1,49 @@
+"""Ports: what the services need from the world, as typing.Protocols.
+
+Adapters implement them; tests use fakes that subclass the in-memory adapters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from vigie.domain.signals import SignalRecord, StoredSignal
+from vigie.domain.transmitters import Transmitter
+
+__all__ = ["Clock", "SignalFilter", "SignalJournal", "SignalReader", "TransmitterRepository"]
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+class TransmitterRepository(Protocol):
+    def add(self, transmitter: Transmitter) -> None: ...
+
+    def all(self) -> Sequence[Transmitter]: ...
+
+    def remove(self, account: str, receiver: str | None, prefix: str | None) -> bool: ...
+
+
+class SignalJournal(Protocol):
+    async def append(self, record: SignalRecord) -> StoredSignal:
+        """Return once the record is durable (committed)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class SignalFilter:
+    account: str | None = None
+    since: datetime | None = None
+    after_id: int | None = None
+    limit: int = 100
+    newest_first: bool = True
+
+
+class SignalReader(Protocol):
+    def list(self, query: SignalFilter) -> Sequence[tuple[StoredSignal, SignalRecord]]: ...
