@@ -33,8 +33,15 @@ def _record(n: int, key: str | None = None, at: datetime = T0) -> SignalRecord:
         account="1234",
         known_account=True,
         events=(
-            SignalEvent("SIA-DCS", "BA", "intrusion", "Alarme intrusion", "Burglary alarm",
-                        True, zone=str(n)),
+            SignalEvent(
+                "SIA-DCS",
+                "BA",
+                "intrusion",
+                "Alarme intrusion",
+                "Burglary alarm",
+                True,
+                zone=str(n),
+            ),
         ),
         extended=(("X", "002E20.1234"),),
         dedup_key=key if key is not None else f"key-{n}",

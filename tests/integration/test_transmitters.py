@@ -8,7 +8,8 @@ from vigie.adapters.db.engine import make_engine
 from vigie.adapters.db.migrate import upgrade
 from vigie.adapters.db.transmitter_repository import SqlTransmitterRepository
 from vigie.domain.errors import InvalidValue
-from vigie.domain.transmitters import KeyNotation, Transmitter, TransmitterKey
+from vigie.domain.transmitters import Transmitter
+from vigie.protocols.dc09 import Dc09Key
 
 
 @pytest.fixture
@@ -21,15 +22,18 @@ def repository(db_url: str) -> SqlTransmitterRepository:
 
 
 def test_transmitters_round_trip_with_key_notation(repository: SqlTransmitterRepository) -> None:
-    hex_key = TransmitterKey.from_hex("00112233445566778899aabbccddeeff")
-    text_key = TransmitterKey.from_text("0123456789abcdef0123456789abcdef")
-    repository.add(Transmitter("1234", key=hex_key))
-    repository.add(Transmitter("ABCD", receiver="1", prefix="2", key=text_key))
+    hex_key = Dc09Key.from_hex("00112233445566778899aabbccddeeff")
+    text_key = Dc09Key.from_text("0123456789abcdef0123456789abcdef")
+    repository.add(Transmitter("1234", key=hex_key.key, key_notation="hex"))
+    repository.add(
+        Transmitter("ABCD", receiver="1", prefix="2", key=text_key.key, key_notation="text")
+    )
     repository.add(Transmitter("5678", ignore_timestamp=True, label="shop"))
     found = {t.account: t for t in repository.all()}
-    assert found["1234"].key == hex_key and found["1234"].key.bits == 128
-    assert found["ABCD"].key is not None
-    assert found["ABCD"].key.notation is KeyNotation.TEXT and found["ABCD"].key.bits == 256
+    assert found["1234"].key == hex_key.key
+    assert found["1234"].describe_key() == "AES-128 (hex)"
+    assert found["ABCD"].describe_key() == "AES-256 (text)"
+    assert found["5678"].describe_key() == "none"
     assert (found["ABCD"].receiver, found["ABCD"].prefix) == ("1", "2")
     assert found["5678"].ignore_timestamp and found["5678"].label == "shop"
 

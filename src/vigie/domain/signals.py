@@ -6,7 +6,7 @@ answered; it is stored (durably) and only then is its reply written to the wire.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any

@@ -3,69 +3,20 @@
 A transmitter is identified by its account, optionally narrowed by the receiver number
 and the account prefix (line) it reports with. Its AES key is kept with the notation it
 was configured in (hex or text), because the same 32 characters mean a 128-bit key in
-hex and a 256-bit key as text: the operator must see which one was meant.
+hex and a 256-bit key as text: the operator must see which one was meant. Parsing what
+the operator typed is the DC-09 codec's job (``Dc09Key.from_hex`` / ``from_text``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
+from dataclasses import dataclass, field
 
 from vigie.domain.errors import InvalidValue
 
-__all__ = ["KeyNotation", "Transmitter", "TransmitterKey"]
+__all__ = ["Transmitter"]
 
 _KEY_SIZES = (16, 24, 32)
-
-
-class KeyNotation(StrEnum):
-    HEX = "hex"
-    TEXT = "text"
-
-
-@dataclass(frozen=True, slots=True)
-class TransmitterKey:
-    """An AES key and how it was written."""
-
-    key: bytes
-    notation: KeyNotation
-
-    def __post_init__(self) -> None:
-        if len(self.key) not in _KEY_SIZES:
-            raise InvalidValue(
-                "key", f"an AES key of 16, 24 or 32 bytes, got {len(self.key)} bytes"
-            )
-
-    @classmethod
-    def from_hex(cls, value: str) -> TransmitterKey:
-        cleaned = value.strip().replace(" ", "")
-        try:
-            key = bytes.fromhex(cleaned)
-        except ValueError:
-            raise InvalidValue("key-hex", "hexadecimal digits (32, 48 or 64 of them)") from None
-        if len(key) not in _KEY_SIZES:
-            raise InvalidValue(
-                "key-hex", f"32, 48 or 64 hexadecimal digits, got {len(cleaned)}"
-            )
-        return cls(key, KeyNotation.HEX)
-
-    @classmethod
-    def from_text(cls, value: str) -> TransmitterKey:
-        try:
-            key = value.encode("ascii")
-        except UnicodeEncodeError:
-            raise InvalidValue("key-text", "ASCII characters only") from None
-        if len(key) not in _KEY_SIZES:
-            raise InvalidValue("key-text", f"16, 24 or 32 ASCII characters, got {len(key)}")
-        return cls(key, KeyNotation.TEXT)
-
-    @property
-    def bits(self) -> int:
-        return len(self.key) * 8
-
-    def describe(self) -> str:
-        """What may be shown: the size and notation, never the key."""
-        return f"AES-{self.bits} ({self.notation.value})"
+_NOTATIONS = ("hex", "text")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +26,8 @@ class Transmitter:
     account: str
     receiver: str | None = None
     prefix: str | None = None
-    key: TransmitterKey | None = None
+    key: bytes | None = field(default=None, repr=False)
+    key_notation: str | None = None  # "hex" or "text": how the operator wrote the key
     ignore_timestamp: bool = False
     label: str = ""
 
@@ -85,11 +37,23 @@ class Transmitter:
         for name, value in (("receiver", self.receiver), ("prefix", self.prefix)):
             if value is not None and (len(value) > 6 or not _is_hex(value)):
                 raise InvalidValue(name, "up to 6 hexadecimal digits")
+        if self.key is not None and len(self.key) not in _KEY_SIZES:
+            raise InvalidValue("key", f"16, 24 or 32 bytes, got {len(self.key)}")
+        if (self.key is None) != (self.key_notation is None) or (
+            self.key_notation is not None and self.key_notation not in _NOTATIONS
+        ):
+            raise InvalidValue("key-notation", "'hex' or 'text' with a key, nothing without")
         if self.key is not None and self.ignore_timestamp:
             raise InvalidValue(
                 "ignore-timestamp",
                 "an encrypted account always checks timestamps (replay defence)",
             )
+
+    def describe_key(self) -> str:
+        """What may be shown of the key: its size and notation, never the key."""
+        if self.key is None:
+            return "none"
+        return f"AES-{len(self.key) * 8} ({self.key_notation})"
 
     def specificity(self) -> int:
         """How narrowly this entry matches: used to pick the best of several."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 import time
@@ -14,7 +15,8 @@ import typer
 
 from vigie.config import ConfigError, Settings, load_settings
 from vigie.domain.errors import DomainError
-from vigie.domain.transmitters import Transmitter, TransmitterKey
+from vigie.domain.transmitters import Transmitter
+from vigie.protocols.dc09 import Dc09Key
 
 __all__ = ["app"]
 
@@ -28,7 +30,9 @@ app.add_typer(db_app, name="db")
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="database URL (default: VIGIE_DATABASE_URL or sqlite:///var/vigie.db)"),
+    typer.Option(
+        "--db", help="database URL (default: VIGIE_DATABASE_URL or sqlite:///var/vigie.db)"
+    ),
 ]
 
 
@@ -79,10 +83,49 @@ def serve(
             err=True,
         )
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a station is stopped
         asyncio.run(run_station(build_station(settings), ready=ready))
+
+
+@app.command()
+def demo(
+    db: Annotated[str, typer.Option("--db", help="database URL")] = "sqlite:///var/demo.db",
+    dc09_port: Annotated[int, typer.Option("--dc09-port")] = 12000,
+    http_port: Annotated[int, typer.Option("--http-port")] = 8000,
+    period: Annotated[float, typer.Option(help="mean seconds between panel messages")] = 8.0,
+) -> None:
+    """Run a demonstration station: SQLite, demo transmitters, simulated panels."""
+    import threading
+
+    from vigie.adapters.db.migrate import upgrade
+    from vigie.bootstrap import Station, build_station, run_station
+    from vigie.entrypoints.demo import declare_demo_transmitters, run_demo_panels
+
+    settings = _settings(
+        database_url=db, host="127.0.0.1", dc09_port=dc09_port, http_port=http_port
+    )
+    _logging(False)
+    station = build_station(settings)
+    upgrade(station.engine)
+    declare_demo_transmitters(station.transmitters)
+    stop = threading.Event()
+
+    def ready(running: Station) -> None:
+        run_demo_panels("127.0.0.1", running.receiver.port, stop, period=period)
+        typer.echo(
+            "\nVigie demo is running.\n"
+            f"  Console / API : http://127.0.0.1:{settings.http_port}/\n"
+            f"  Signals       : http://127.0.0.1:{settings.http_port}/api/v1/signals\n"
+            f"  DC-09 receiver: 127.0.0.1:{running.receiver.port} (TCP and UDP)\n"
+            "  Stop with Ctrl-C.\n"
+        )
+
+    try:
+        asyncio.run(run_station(station, ready=ready))
     except KeyboardInterrupt:
         pass
+    finally:
+        stop.set()
 
 
 @db_app.command("upgrade")
@@ -108,11 +151,27 @@ def _repository(db: str | None):  # type: ignore[no-untyped-def]
     return SqlTransmitterRepository(engine)
 
 
+def _key(key_hex: str | None, key_text: str | None) -> Dc09Key | None:
+    """The AES key as the operator typed it, checked by the codec's own rules."""
+    if key_hex and key_text:
+        raise _fail("give --key-hex or --key-text, not both")
+    try:
+        if key_hex:
+            return Dc09Key.from_hex(key_hex)
+        if key_text:
+            return Dc09Key.from_text(key_text)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    return None
+
+
 @transmitter_app.command("add")
 def transmitter_add(
     account: Annotated[str, typer.Argument(help="account number as the panel sends it")],
     receiver: Annotated[str | None, typer.Option("--receiver", help="receiver number (R)")] = None,
-    prefix: Annotated[str | None, typer.Option("--prefix", help="account prefix / line (L)")] = None,
+    prefix: Annotated[
+        str | None, typer.Option("--prefix", help="account prefix / line (L)")
+    ] = None,
     key_hex: Annotated[
         str | None, typer.Option("--key-hex", help="AES key as 32, 48 or 64 hex digits")
     ] = None,
@@ -126,26 +185,21 @@ def transmitter_add(
     db: DbOption = None,
 ) -> None:
     """Declare a transmitter (its key is stored, never printed)."""
-    if key_hex and key_text:
-        raise _fail("give --key-hex or --key-text, not both")
     try:
-        key = None
-        if key_hex:
-            key = TransmitterKey.from_hex(key_hex)
-        elif key_text:
-            key = TransmitterKey.from_text(key_text)
+        key = _key(key_hex, key_text)
         transmitter = Transmitter(
             account=account,
             receiver=receiver,
             prefix=prefix,
-            key=key,
+            key=key.key if key else None,
+            key_notation=key.notation if key else None,
             ignore_timestamp=ignore_timestamp,
             label=label,
         )
         _repository(db).add(transmitter)
     except DomainError as exc:
         raise _fail(str(exc)) from None
-    typer.echo(f"transmitter {account} added ({key.describe() if key else 'no encryption'})")
+    typer.echo(f"transmitter {account} added (key: {transmitter.describe_key()})")
 
 
 @transmitter_app.command("list")
@@ -156,7 +210,7 @@ def transmitter_list(db: DbOption = None) -> None:
     for t in rows:
         typer.echo(
             f"{t.account:<16} {t.receiver or '*':<6} {t.prefix or '*':<6} "
-            f"{t.key.describe() if t.key else 'none':<18} "
+            f"{t.describe_key():<18} "
             f"{'ignored' if t.ignore_timestamp else 'checked':<9} {t.label}"
         )
     typer.echo(f"{len(rows)} transmitter(s)")
@@ -205,18 +259,11 @@ def simulate_panel(
 ) -> None:
     """Send like a real panel and print the reply."""
     from vigie.entrypoints.simulator import PanelSimulator, cid_body, sia_body
-    from vigie.protocols.dc09 import Dc09Key
 
-    key = None
-    try:
-        if key_hex:
-            key = Dc09Key.from_hex(key_hex)
-        elif key_text:
-            key = Dc09Key.from_text(key_text)
-    except ValueError as exc:
-        raise _fail(str(exc)) from None
-    panel = PanelSimulator(host, port, account, key=key, udp=not tcp, prefix=prefix,
-                           receiver=receiver)
+    key = _key(key_hex, key_text)
+    panel = PanelSimulator(
+        host, port, account, key=key, udp=not tcp, prefix=prefix, receiver=receiver
+    )
     if event is None and poll is None:
         raise _fail("give --event CODE, --poll SECONDS or both")
     try:

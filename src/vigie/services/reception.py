@@ -54,8 +54,9 @@ class Reception:
         record = self.decode(raw, peer, transport)
         stored = await self._journal.append(record)
         if stored.duplicate:
-            log.info("retransmission of signal %s from %s acknowledged again",
-                     stored.duplicate_of, peer)
+            log.info(
+                "retransmission of signal %s from %s acknowledged again", stored.duplicate_of, peer
+            )
         return record.reply if record.reply_kind is not None else None
 
     def decode(self, raw: bytes, peer: str, transport: Transport) -> SignalRecord:
@@ -142,7 +143,7 @@ def _dedup_key(frame: Frame, account: str | None) -> str:
     parts = [
         frame.token,
         account or "",
-        frame.prefix,
+        frame.prefix or "",
         frame.receiver or "",
         frame.sequence,
         frame.data,

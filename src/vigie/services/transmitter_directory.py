@@ -53,5 +53,7 @@ class TransmitterDirectory:
         found = self.find(account, header.receiver, header.prefix)
         if found is None:
             return None
-        key = Dc09Key(found.key.key, found.key.notation.value) if found.key else None
+        key = None
+        if found.key is not None:
+            key = Dc09Key(found.key, "text" if found.key_notation == "text" else "hex")
         return AccountPolicy(key=key, ignore_timestamp=found.ignore_timestamp)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from vigie.adapters.db.tables import transmitters
 from vigie.domain.errors import InvalidValue
-from vigie.domain.transmitters import KeyNotation, Transmitter, TransmitterKey
+from vigie.domain.transmitters import Transmitter
 
 __all__ = ["SqlTransmitterRepository"]
 
@@ -25,15 +25,17 @@ class SqlTransmitterRepository:
             "account": transmitter.account,
             "receiver": transmitter.receiver,
             "prefix": transmitter.prefix,
-            "key": transmitter.key.key if transmitter.key else None,
-            "key_notation": transmitter.key.notation.value if transmitter.key else None,
+            "key": transmitter.key,
+            "key_notation": transmitter.key_notation,
             "ignore_timestamp": transmitter.ignore_timestamp,
             "label": transmitter.label,
             "created_at": datetime.now(UTC),
         }
         with self._engine.begin() as conn:
             if self._find(conn, transmitter.account, transmitter.receiver, transmitter.prefix):
-                raise InvalidValue("account", f"an account not yet configured: {transmitter.account}")
+                raise InvalidValue(
+                    "account", f"an account not yet configured: {transmitter.account}"
+                )
             try:
                 conn.execute(transmitters.insert(), row)
             except IntegrityError:
@@ -65,14 +67,12 @@ class SqlTransmitterRepository:
 
 
 def _to_transmitter(row: Any) -> Transmitter:
-    key = None
-    if row["key"] is not None:
-        key = TransmitterKey(bytes(row["key"]), KeyNotation(row["key_notation"]))
     return Transmitter(
         account=row["account"],
         receiver=row["receiver"],
         prefix=row["prefix"],
-        key=key,
+        key=bytes(row["key"]) if row["key"] is not None else None,
+        key_notation=row["key_notation"],
         ignore_timestamp=row["ignore_timestamp"],
         label=row["label"],
     )

@@ -14,7 +14,7 @@ import logging
 from collections import deque
 from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from vigie.domain.signals import Transport
 from vigie.protocols.dc09 import StreamDecoder
@@ -60,8 +60,11 @@ class _TcpConnection(asyncio.Protocol):
         self._transport = transport
         self._peer = _peer(transport.get_extra_info("peername"))
         if not self._server.admit(self):
-            log.warning("connection from %s refused: %d connections open",
-                        self._peer, self._server.limits.max_connections)
+            log.warning(
+                "connection from %s refused: %d connections open",
+                self._peer,
+                self._server.limits.max_connections,
+            )
             transport.abort()
             self._closed = True
             return
@@ -73,7 +76,9 @@ class _TcpConnection(asyncio.Protocol):
             return
         self._arm_idle()
         for raw in self._decoder.feed(data):
-            task = self._server.spawn(self._server.reception.receive(raw, self._peer, Transport.TCP))
+            task = self._server.spawn(
+                self._server.reception.receive(raw, self._peer, Transport.TCP)
+            )
             self._pending.append(task)
         if self._pending:
             self._wake.set()
@@ -98,7 +103,10 @@ class _TcpConnection(asyncio.Protocol):
                 continue
             if reply:
                 self._transport.write(reply)
-            if self._paused and len(self._pending) < self._server.limits.max_pending_per_connection // 2:
+            if (
+                self._paused
+                and len(self._pending) < self._server.limits.max_pending_per_connection // 2
+            ):
                 self._transport.resume_reading()
                 self._paused = False
 
@@ -137,13 +145,15 @@ class _UdpEndpoint(asyncio.DatagramProtocol):
         self._transport: asyncio.DatagramTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self._transport = transport
+        # No isinstance check: on CPython 3.11 the selector loop's UDP transport does not
+        # subclass asyncio.DatagramTransport (fixed in 3.12), so the check always failed.
+        self._transport = cast(asyncio.DatagramTransport, transport)
 
     def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
         if len(data) > self._server.limits.max_frame_size:
-            log.warning("datagram of %d bytes from %s dropped: over the frame limit",
-                        len(data), _peer(addr))
+            log.warning(
+                "datagram of %d bytes from %s dropped: over the frame limit", len(data), _peer(addr)
+            )
             return
         self._server.spawn(self._answer(data, addr))
 
@@ -180,8 +190,7 @@ class Dc09Server:
         transport, _ = await loop.create_datagram_endpoint(
             lambda: _UdpEndpoint(self), local_addr=(host, self.port)
         )
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self._udp = transport
+        self._udp = transport  # typed DatagramTransport; not an instance on 3.11 (_UdpEndpoint)
         log.info("DC-09 receiver listening on %s port %d (TCP and UDP)", host, self.port)
         return self.port
 

@@ -27,7 +27,9 @@ def list_signals(
     since: Annotated[
         datetime | None, Query(description="ISO-8601 time; naive times are taken as UTC")
     ] = None,
-    after_id: Annotated[int | None, Query(ge=0, description="only signals with a larger id")] = None,
+    after_id: Annotated[
+        int | None, Query(ge=0, description="only signals with a larger id")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     order: Annotated[str, Query(pattern="^(asc|desc)$")] = "desc",
 ) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 
 from vigie.entrypoints.web import api_signals
 from vigie.services.ports import SignalReader
@@ -14,9 +14,7 @@ from vigie.services.ports import SignalReader
 __all__ = ["create_app"]
 
 
-def create_app(
-    signal_reader: SignalReader, health: Callable[[], dict[str, Any]]
-) -> FastAPI:
+def create_app(signal_reader: SignalReader, health: Callable[[], dict[str, Any]]) -> FastAPI:
     app = FastAPI(
         title="Vigie",
         version="0.1.0",
@@ -24,6 +22,10 @@ def create_app(
     )
     app.state.signal_reader = signal_reader
     app.include_router(api_signals.router)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/docs")
 
     @app.get("/healthz", tags=["health"], summary="Is the station able to receive?")
     def healthz() -> JSONResponse:
