@@ -191,14 +191,9 @@ class Incident:
         self._require_holder(user)
         if status is StepStatus.OPEN:
             raise IncidentRefused("a step can be marked done or not applicable")
-        try:
-            step = self.steps[number - 1]
-        except IndexError:
-            raise IncidentRefused(
-                f"no step {number}: the procedure has {len(self.steps)}"
-            ) from None
-        if number < 1:
-            raise IncidentRefused(f"no step {number}")
+        if not 1 <= number <= len(self.steps):
+            raise IncidentRefused(f"no step {number}: the procedure has {len(self.steps)} steps")
+        step = self.steps[number - 1]
         if status is StepStatus.NOT_APPLICABLE and step.mandatory and not note.strip():
             raise IncidentRefused("a mandatory step set aside needs a note saying why")
         step.status, step.note, step.by, step.at = status, note, user, now
