@@ -15,7 +15,8 @@ _SCRIPTS = Path(__file__).with_name("migrations")
 _PG_LOCK = 0x56494749
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Migrate to ``heads``: features add their tables on branches of their own."""
     config = Config()
     config.set_main_option("script_location", str(_SCRIPTS))
     with engine.begin() as conn:
