@@ -116,8 +116,9 @@ def parse_sia_dcs(data: str) -> list[PanelEvent]:
 
     if not any(isinstance(item, _Draft) for item in items):
         return [
-            _undecoded(data, account or first_account, [t for i in items for t in i.texts]
-                       + pending_texts)
+            _undecoded(
+                data, account or first_account, [t for i in items for t in i.texts] + pending_texts
+            )
         ]
     events: list[PanelEvent] = []
     for item in items:

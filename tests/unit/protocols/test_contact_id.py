@@ -26,7 +26,13 @@ def one(data: str) -> PanelEvent:
 def test_burglary_alarm(data: str) -> None:
     e = one(data)
     assert (e.protocol, e.code, e.qualifier, e.area, e.zone, e.user, e.account) == (
-        "ADM-CID", "130", "1", "01", "003", None, "1234",
+        "ADM-CID",
+        "130",
+        "1",
+        "01",
+        "003",
+        None,
+        "1234",
     )
     assert e.category is Category.INTRUSION
     assert e.known and not e.restore and e.closing is None
@@ -119,7 +125,11 @@ def test_unknown_code_is_kept() -> None:
 def test_unreadable_body_is_kept(body: str) -> None:
     e = one(f"#1234|{body}")
     assert (e.code, e.known, e.category, e.raw, e.account) == (
-        "", False, Category.OTHER, body, "1234",
+        "",
+        False,
+        Category.OTHER,
+        body,
+        "1234",
     )
 
 

@@ -54,11 +54,26 @@ def test_public_api_is_locked() -> None:
     assert sorted(sia_dcs.__all__) == ["PROTOCOL", "parse_sia_dcs"]
     assert sorted(contact_id.__all__) == ["PROTOCOL", "is_keepalive_body", "parse_contact_id"]
     assert sorted(payload.__all__) == [
-        "ADM_CID", "NULL", "SIA_DCS", "is_keepalive", "normalise_token", "parse_payload",
+        "ADM_CID",
+        "NULL",
+        "SIA_DCS",
+        "is_keepalive",
+        "normalise_token",
+        "parse_payload",
     ]
     assert sorted(codes.__all__) == [
-        "CidAddress", "CidCode", "CidQualifiers", "SiaAddress", "SiaCode", "SiaKind",
-        "cid_code", "cid_codes", "parse_cid_table", "parse_sia_table", "sia_code", "sia_codes",
+        "CidAddress",
+        "CidCode",
+        "CidQualifiers",
+        "SiaAddress",
+        "SiaCode",
+        "SiaKind",
+        "cid_code",
+        "cid_codes",
+        "parse_cid_table",
+        "parse_sia_table",
+        "sia_code",
+        "sia_codes",
     ]
     for module in (sia_dcs, contact_id, payload, codes):
         for name in module.__all__:

@@ -28,7 +28,12 @@ def one(data: str) -> PanelEvent:
 def test_burglary_alarm_with_area(data: str) -> None:
     e = one(data)
     assert (e.protocol, e.code, e.zone, e.area, e.user, e.account) == (
-        "SIA-DCS", "BA", "3", "1", None, "1234",
+        "SIA-DCS",
+        "BA",
+        "3",
+        "1",
+        None,
+        "1234",
     )
     assert e.category is Category.INTRUSION
     assert e.known and not e.restore and e.closing is None
@@ -312,16 +317,18 @@ _event = st.fixed_dictionaries(
         "address": st.none() | st.integers(0, 9999).map(str),
         "ri": st.none() | st.integers(1, 99).map(str),
         "id": st.none() | st.integers(1, 999).map(str),
-        "descr": st.none() | st.text(st.sampled_from("abc XYZ/|-01"), min_size=1).map(str.strip)
-        .filter(bool),
+        "descr": st.none()
+        | st.text(st.sampled_from("abc XYZ/|-01"), min_size=1).map(str.strip).filter(bool),
         "slash": st.booleans(),
     }
 )
 
 
 @settings(max_examples=300, deadline=None)
-@given(account=st.text(st.sampled_from("0123456789ABCDEF"), min_size=3, max_size=8),
-       specs=st.lists(_event, min_size=1, max_size=4))
+@given(
+    account=st.text(st.sampled_from("0123456789ABCDEF"), min_size=3, max_size=8),
+    specs=st.lists(_event, min_size=1, max_size=4),
+)
 def test_round_trip_generated_bodies(account: str, specs: list[dict[str, object]]) -> None:
     packets = []
     for s in specs:

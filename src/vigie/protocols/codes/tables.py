@@ -127,9 +127,7 @@ def _field(filename: str, line: int, row: Mapping[str, str | None], name: str) -
 
 def _choice(filename: str, line: int, value: str, allowed: frozenset[str], name: str) -> str:
     if value not in allowed:
-        raise ValueError(
-            f"{filename} line {line}: {name} {value!r} not one of {sorted(allowed)}"
-        )
+        raise ValueError(f"{filename} line {line}: {name} {value!r} not one of {sorted(allowed)}")
     return value
 
 
@@ -161,6 +159,7 @@ def parse_sia_table(text: str, name: str = "sia_codes.csv") -> dict[str, SiaCode
     """Parse SIA table CSV text; ``ValueError`` names the line of a bad row."""
     table: dict[str, SiaCode] = {}
     for line, row in _rows(name, text):
+
         def f(col: str, line: int = line, row: dict[str, str] = row) -> str:
             return _field(name, line, row, col)
 
@@ -183,6 +182,7 @@ def parse_cid_table(text: str, name: str = "cid_codes.csv") -> dict[str, CidCode
     """Parse Contact ID table CSV text; ``ValueError`` names the line of a bad row."""
     table: dict[str, CidCode] = {}
     for line, row in _rows(name, text):
+
         def f(col: str, line: int = line, row: dict[str, str] = row) -> str:
             return _field(name, line, row, col)
 
