@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 
-__all__ = ["make_engine", "normalise_url"]
+__all__ = ["make_engine", "normalise_url", "write_transaction"]
 
 
 def normalise_url(url: str) -> str:
@@ -34,6 +36,7 @@ def _sqlite_engine(url: str) -> Engine:
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
         # WAL lets the API read while the receiver writes; FULL makes a commit survive
         # power loss, which is what an ACK promises. Group commit pays for it.
+        dbapi_conn.isolation_level = None  # BEGIN is ours to emit: see _begin
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
@@ -42,3 +45,19 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.close()
 
     return engine
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        # A write transaction takes SQLite's write lock up front (IMMEDIATE): a deferred
+        # one that reads then writes fails when another process committed in between.
+        immediate = conn.get_execution_options().get("immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that reads then writes: serialised on SQLite, plain on PostgreSQL."""
+    with engine.connect().execution_options(immediate=True) as conn, conn.begin():
+        yield conn

@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, func, select, update
 
+from vigie.adapters.db.engine import write_transaction
 from vigie.adapters.db.tables import signals
 from vigie.domain.signals import SignalRecord, StoredSignal
 
@@ -117,7 +118,7 @@ class GroupCommitJournal:
             pending.loop.call_soon_threadsafe(_resolve, pending.future, result)
 
     def _commit(self, records: Sequence[SignalRecord]) -> list[StoredSignal]:
-        with self._engine.begin() as conn:
+        with write_transaction(self._engine) as conn:
             earlier = self._known_originals(conn, records)
             rows = []
             for record in records:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, delete, select
 from sqlalchemy.exc import IntegrityError
 
+from vigie.adapters.db.engine import write_transaction
 from vigie.adapters.db.tables import transmitters
 from vigie.domain.errors import InvalidValue
 from vigie.domain.transmitters import Transmitter
@@ -31,7 +32,7 @@ class SqlTransmitterRepository:
             "label": transmitter.label,
             "created_at": datetime.now(UTC),
         }
-        with self._engine.begin() as conn:
+        with write_transaction(self._engine) as conn:
             if self._find(conn, transmitter.account, transmitter.receiver, transmitter.prefix):
                 raise InvalidValue(
                     "account", f"an account not yet configured: {transmitter.account}"
@@ -49,7 +50,7 @@ class SqlTransmitterRepository:
             return [_to_transmitter(row._mapping) for row in rows]
 
     def remove(self, account: str, receiver: str | None, prefix: str | None) -> bool:
-        with self._engine.begin() as conn:
+        with write_transaction(self._engine) as conn:
             found = self._find(conn, account, receiver, prefix)
             if found is None:
                 return False
