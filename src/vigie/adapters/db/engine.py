@@ -44,8 +44,6 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
-    return engine
-
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
         # A write transaction takes SQLite's write lock up front (IMMEDIATE): a deferred

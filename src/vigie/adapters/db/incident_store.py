@@ -1,0 +1,293 @@
+"""Incidents and alarms in SQL, and the queue's concurrency rules.
+
+One holder at a time: every change to an incident happens in a write transaction that
+first locks the incident row (``FOR UPDATE`` on PostgreSQL, the database write lock on
+SQLite), then runs the domain's state machine, then writes. "Take the next incident"
+uses ``FOR UPDATE SKIP LOCKED`` so that two operators asking at once get two different
+incidents instead of waiting on each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, select, update
+
+from vigie.adapters.db.engine import write_transaction
+from vigie.adapters.db.incident_tables import alarms, incidents
+from vigie.domain.incidents import Alarm, Incident, IncidentState, Outcome, StepState, StepStatus
+from vigie.domain.register import AlarmKind, StepKind
+
+__all__ = ["SqlIncidents"]
+
+T = TypeVar("T")
+_OPEN = (IncidentState.WAITING.value, IncidentState.CLAIMED.value, IncidentState.ON_HOLD.value)
+
+
+class SqlIncidents:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    # -- reads --------------------------------------------------------------------
+
+    def get(self, incident_id: int) -> Incident | None:
+        with self._engine.connect() as conn:
+            return self.load(conn, incident_id)
+
+    def in_states(
+        self, states: Sequence[IncidentState] | None = None, limit: int = 500
+    ) -> list[Incident]:
+        """Incidents in queue order: priority, then age."""
+        wanted = [s.value for s in states] if states else list(_OPEN)
+        query = (
+            select(incidents)
+            .where(incidents.c.state.in_(wanted))
+            .order_by(incidents.c.priority, incidents.c.opened_at, incidents.c.id)
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            rows = list(conn.execute(query))
+            return self._with_alarms(conn, rows)
+
+    # -- writes -------------------------------------------------------------------
+
+    def change(self, incident_id: int, action: Callable[[Incident], T]) -> tuple[Incident, T]:
+        """Lock one incident, apply ``action`` (domain rules may refuse), store it."""
+        with self.locked(incident_id) as (conn, incident):
+            result = action(incident)
+            self.save(conn, incident)
+            return incident, result
+
+    @contextmanager
+    def locked(self, incident_id: int) -> Iterator[tuple[Connection, Incident]]:
+        with write_transaction(self._engine) as conn:
+            incident = self.load(conn, incident_id, for_update=True)
+            if incident is None:
+                raise LookupError(f"no incident {incident_id}")
+            yield conn, incident
+
+    def claim_next(self, user: str, now: datetime) -> Incident | None:
+        """Give the most urgent waiting incident to ``user``; None when the queue is empty."""
+        query = (
+            select(incidents.c.id)
+            .where(incidents.c.state == IncidentState.WAITING.value)
+            .order_by(incidents.c.priority, incidents.c.opened_at, incidents.c.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        with write_transaction(self._engine) as conn:
+            found = conn.execute(query).scalar()
+            if found is None:
+                return None
+            incident = self.load(conn, int(found))
+            assert incident is not None
+            incident.claim(user, now)
+            self.save(conn, incident)
+            return incident
+
+    def insert(self, conn: Connection, incident: Incident) -> Incident:
+        row = _incident_row(incident)
+        incident.id = int(
+            conn.execute(incidents.insert().returning(incidents.c.id), row).scalar_one()
+        )
+        for alarm in incident.alarms:
+            self.insert_alarm(conn, incident.id, alarm, key=_alarm_key(alarm))
+        return incident
+
+    def insert_alarm(self, conn: Connection, incident_id: int, alarm: Alarm, key: str) -> Alarm:
+        row = _alarm_row(alarm) | {"incident_id": incident_id, "key": key}
+        alarm.id = int(conn.execute(alarms.insert().returning(alarms.c.id), row).scalar_one())
+        return alarm
+
+    def save(self, conn: Connection, incident: Incident) -> None:
+        assert incident.id is not None
+        conn.execute(
+            update(incidents).where(incidents.c.id == incident.id).values(_incident_row(incident))
+        )
+        for alarm in incident.alarms:
+            if alarm.id is None:
+                self.insert_alarm(conn, incident.id, alarm, key=_alarm_key(alarm))
+            else:
+                conn.execute(
+                    update(alarms).where(alarms.c.id == alarm.id).values(_alarm_row(alarm))
+                )
+
+    # -- the processor's lookups (inside its transaction) ---------------------------
+
+    def open_for_site(
+        self, conn: Connection, site_id: str | None, account: str | None
+    ) -> Incident | None:
+        """The site's open incident (for an unknown transmitter: that account's)."""
+        query = select(incidents.c.id).where(incidents.c.state.in_(_OPEN))
+        if site_id is not None:
+            query = query.where(incidents.c.site_id == site_id)
+        else:
+            query = query.where(
+                incidents.c.site_id.is_(None),
+                incidents.c.id.in_(select(alarms.c.incident_id).where(alarms.c.account == account)),
+            )
+        found = conn.execute(query.order_by(incidents.c.id.desc()).limit(1)).scalar()
+        return self.load(conn, int(found), for_update=True) if found is not None else None
+
+    def alarm_by_key(self, conn: Connection, key: str) -> tuple[Incident, Alarm] | None:
+        """The latest alarm raised under ``key`` (the engine's alarm identity)."""
+        query = (
+            select(alarms.c.incident_id, alarms.c.id)
+            .where(alarms.c.key == key)
+            .order_by(alarms.c.id.desc())
+            .limit(1)
+        )
+        found = conn.execute(query).first()
+        if found is None:
+            return None
+        incident = self.load(conn, int(found[0]), for_update=True)
+        assert incident is not None
+        alarm = next(a for a in incident.alarms if a.id == int(found[1]))
+        return incident, alarm
+
+    def load(self, conn: Connection, incident_id: int, for_update: bool = False) -> Incident | None:
+        query = select(incidents).where(incidents.c.id == incident_id)
+        if for_update:
+            query = query.with_for_update()
+        row = conn.execute(query).first()
+        if row is None:
+            return None
+        return self._with_alarms(conn, [row])[0]
+
+    def _with_alarms(self, conn: Connection, rows: list[Any]) -> list[Incident]:
+        found = [_to_incident(row._mapping) for row in rows]
+        by_id = {i.id: i for i in found}
+        if by_id:
+            query = (
+                select(alarms).where(alarms.c.incident_id.in_(list(by_id))).order_by(alarms.c.id)
+            )
+            for row in conn.execute(query):
+                by_id[row.incident_id].alarms.append(_to_alarm(row._mapping))
+        return found
+
+
+def _alarm_key(alarm: Alarm) -> str:
+    return f"{alarm.site_id or alarm.account}:{alarm.kind.value}:{alarm.zone or ''}"
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def _incident_row(incident: Incident) -> dict[str, Any]:
+    return {
+        "site_id": incident.site_id,
+        "state": incident.state.value,
+        "priority": incident.priority,
+        "title": incident.title[:300],
+        "opened_at": incident.opened_at,
+        "holder": incident.holder,
+        "hold_until": incident.hold_until,
+        "escalated_at": incident.escalated_at,
+        "first_displayed_at": incident.first_displayed_at,
+        "claimed_at": incident.claimed_at,
+        "first_action_at": incident.first_action_at,
+        "dispatched_at": incident.dispatched_at,
+        "closed_at": incident.closed_at,
+        "outcome": incident.outcome.value if incident.outcome else None,
+        "comment": incident.comment,
+        "closed_by": incident.closed_by,
+        "steps": [
+            {
+                "number": s.number,
+                "kind": s.kind.value,
+                "text": s.text,
+                "mandatory": s.mandatory,
+                "status": s.status.value,
+                "note": s.note,
+                "by": s.by,
+                "at": s.at.isoformat() if s.at else None,
+            }
+            for s in incident.steps
+        ],
+    }
+
+
+def _to_incident(row: Any) -> Incident:
+    opened_at = _utc(row["opened_at"])
+    assert opened_at is not None
+    return Incident(
+        id=int(row["id"]),
+        site_id=row["site_id"],
+        priority=row["priority"],
+        opened_at=opened_at,
+        state=IncidentState(row["state"]),
+        title=row["title"],
+        holder=row["holder"],
+        hold_until=_utc(row["hold_until"]),
+        escalated_at=_utc(row["escalated_at"]),
+        first_displayed_at=_utc(row["first_displayed_at"]),
+        claimed_at=_utc(row["claimed_at"]),
+        first_action_at=_utc(row["first_action_at"]),
+        dispatched_at=_utc(row["dispatched_at"]),
+        closed_at=_utc(row["closed_at"]),
+        outcome=Outcome(row["outcome"]) if row["outcome"] else None,
+        comment=row["comment"],
+        closed_by=row["closed_by"],
+        steps=[
+            StepState(
+                number=s["number"],
+                kind=StepKind(s["kind"]),
+                text=s["text"],
+                mandatory=s["mandatory"],
+                status=StepStatus(s["status"]),
+                note=s["note"],
+                by=s["by"],
+                at=datetime.fromisoformat(s["at"]) if s["at"] else None,
+            )
+            for s in row["steps"]
+        ],
+    )
+
+
+def _alarm_row(alarm: Alarm) -> dict[str, Any]:
+    return {
+        "kind": alarm.kind.value,
+        "site_id": alarm.site_id,
+        "account": alarm.account,
+        "code": alarm.code,
+        "description": alarm.description[:300],
+        "zone": alarm.zone,
+        "zone_label": alarm.zone_label,
+        "partition": alarm.partition,
+        "user": alarm.user,
+        "user_name": alarm.user_name,
+        "count": alarm.count,
+        "raised_at": alarm.raised_at,
+        "last_at": alarm.last_at,
+        "restored_at": alarm.restored_at,
+        "signal_ids": list(alarm.signal_ids),
+    }
+
+
+def _to_alarm(row: Any) -> Alarm:
+    raised_at = _utc(row["raised_at"])
+    assert raised_at is not None
+    return Alarm(
+        id=int(row["id"]),
+        kind=AlarmKind(row["kind"]),
+        site_id=row["site_id"],
+        account=row["account"],
+        code=row["code"],
+        description=row["description"],
+        raised_at=raised_at,
+        zone=row["zone"],
+        zone_label=row["zone_label"],
+        partition=row["partition"],
+        user=row["user"],
+        user_name=row["user_name"],
+        count=row["count"],
+        last_at=_utc(row["last_at"]),
+        restored_at=_utc(row["restored_at"]),
+        signal_ids=list(row["signal_ids"]),
+    )
