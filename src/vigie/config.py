@@ -29,8 +29,8 @@ class Settings(BaseSettings):
         description="sqlite:///path or postgresql+psycopg://user@host/db",
     )
     host: str = Field(default="0.0.0.0", description="address the listeners bind")
-    dc09_port: int = Field(default=12000, ge=1, le=65535, description="DC-09 port, TCP and UDP")
-    http_port: int = Field(default=8000, ge=1, le=65535, description="HTTP API port")
+    dc09_port: int = Field(default=12000, ge=0, le=65535, description="DC-09 port (0: any free)")
+    http_port: int = Field(default=8000, ge=0, le=65535, description="HTTP API port (0: any free)")
     listener_name: str = Field(default="", description="this receiver's name in the journal")
     max_connections: int = Field(default=5000, ge=1, description="open TCP connections at most")
     idle_timeout: float = Field(default=300.0, gt=0, description="seconds before an idle TCP close")
