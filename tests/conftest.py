@@ -9,7 +9,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
+
+# Shared, noisy 2-core machines: no per-example deadline, no "too slow" failures.
+settings.register_profile(
+    "vigie", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("vigie")
 
 PG_ADMIN_URL = os.environ.get(
     "VIGIE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
