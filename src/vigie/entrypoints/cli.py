@@ -16,6 +16,8 @@ import typer
 from vigie.config import ConfigError, Settings, load_settings
 from vigie.domain.errors import DomainError
 from vigie.domain.transmitters import Transmitter
+from vigie.entrypoints.cli_logbook import logbook_app
+from vigie.entrypoints.cli_register import export_command, import_command
 from vigie.protocols.dc09 import Dc09Key
 
 __all__ = ["app"]
@@ -27,6 +29,9 @@ db_app = typer.Typer(help="Database schema.")
 app.add_typer(transmitter_app, name="transmitter")
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(db_app, name="db")
+app.add_typer(logbook_app, name="logbook")
+app.command("import")(import_command)
+app.command("export")(export_command)
 
 DbOption = Annotated[
     str | None,

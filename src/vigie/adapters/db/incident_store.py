@@ -18,7 +18,9 @@ from sqlalchemy import Connection, Engine, select, update
 
 from vigie.adapters.db.engine import write_transaction
 from vigie.adapters.db.incident_tables import alarms, incidents
+from vigie.adapters.db.logbook_store import SqlLogbook
 from vigie.domain.incidents import Alarm, Incident, IncidentState, Outcome, StepState, StepStatus
+from vigie.domain.logbook import LogDraft
 from vigie.domain.register import AlarmKind, StepKind
 
 __all__ = ["SqlIncidents"]
@@ -27,9 +29,15 @@ T = TypeVar("T")
 _OPEN = (IncidentState.WAITING.value, IncidentState.CLAIMED.value, IncidentState.ON_HOLD.value)
 
 
+LogFor = Callable[[Incident, Any], Sequence[LogDraft]]
+
+
 class SqlIncidents:
-    def __init__(self, engine: Engine) -> None:
+    """``logbook`` given: the entries an action returns are appended in its transaction."""
+
+    def __init__(self, engine: Engine, logbook: SqlLogbook | None = None) -> None:
         self._engine = engine
+        self._logbook = logbook
 
     # -- reads --------------------------------------------------------------------
 
@@ -54,12 +62,20 @@ class SqlIncidents:
 
     # -- writes -------------------------------------------------------------------
 
-    def change(self, incident_id: int, action: Callable[[Incident], T]) -> tuple[Incident, T]:
-        """Lock one incident, apply ``action`` (domain rules may refuse), store it."""
+    def change(
+        self, incident_id: int, action: Callable[[Incident], T], log: LogFor | None = None
+    ) -> tuple[Incident, T]:
+        """Lock one incident, apply ``action`` (domain rules may refuse), store it, and
+        append what ``log`` says about it to the main courante in the same transaction."""
         with self.locked(incident_id) as (conn, incident):
             result = action(incident)
             self.save(conn, incident)
+            self._log(conn, log, incident, result)
             return incident, result
+
+    def _log(self, conn: Connection, log: LogFor | None, incident: Incident, result: Any) -> None:
+        if log is not None and self._logbook is not None:
+            self._logbook.append_in(conn, log(incident, result))
 
     @contextmanager
     def locked(self, incident_id: int) -> Iterator[tuple[Connection, Incident]]:
@@ -69,7 +85,7 @@ class SqlIncidents:
                 raise LookupError(f"no incident {incident_id}")
             yield conn, incident
 
-    def claim_next(self, user: str, now: datetime) -> Incident | None:
+    def claim_next(self, user: str, now: datetime, log: LogFor | None = None) -> Incident | None:
         """Give the most urgent waiting incident to ``user``; None when the queue is empty."""
         query = (
             select(incidents.c.id)
@@ -86,6 +102,7 @@ class SqlIncidents:
             assert incident is not None
             incident.claim(user, now)
             self.save(conn, incident)
+            self._log(conn, log, incident, None)
             return incident
 
     def insert(self, conn: Connection, incident: Incident) -> Incident:

@@ -12,7 +12,7 @@ from vigie.adapters.db.tables import signals
 from vigie.domain.signals import SignalEvent, SignalRecord, StoredSignal, Transport
 from vigie.services.ports import SignalFilter
 
-__all__ = ["SqlSignalReader"]
+__all__ = ["SqlSignalReader", "signal_from_row"]
 
 
 class SqlSignalReader:
@@ -30,7 +30,7 @@ class SqlSignalReader:
         order = signals.c.id.desc() if query.newest_first else signals.c.id.asc()
         stmt = stmt.order_by(order).limit(query.limit)
         with self._engine.connect() as conn:
-            return [_to_pair(row._mapping) for row in conn.execute(stmt)]
+            return [signal_from_row(row._mapping) for row in conn.execute(stmt)]
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -40,7 +40,7 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
-def _to_pair(row: Any) -> tuple[StoredSignal, SignalRecord]:
+def signal_from_row(row: Any) -> tuple[StoredSignal, SignalRecord]:
     received_at = _utc(row["received_at"])
     assert received_at is not None
     record = SignalRecord(

@@ -8,13 +8,21 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from vigie.entrypoints.web import api_signals
+from vigie.entrypoints.web import api_logbook, api_register, api_signals
+from vigie.services.logbook import Logbook
 from vigie.services.ports import SignalReader
 
 __all__ = ["create_app"]
 
 
-def create_app(signal_reader: SignalReader, health: Callable[[], dict[str, Any]]) -> FastAPI:
+def create_app(
+    signal_reader: SignalReader,
+    health: Callable[[], dict[str, Any]],
+    *,
+    logbook: Logbook | None = None,
+    register: Any | None = None,
+) -> FastAPI:
+    """``register`` (a ``SqlRegister``) serves the /api/v1 register routes."""
     app = FastAPI(
         title="Vigie",
         version="0.1.0",
@@ -22,6 +30,11 @@ def create_app(signal_reader: SignalReader, health: Callable[[], dict[str, Any]]
     )
     app.state.signal_reader = signal_reader
     app.include_router(api_signals.router)
+    if register is not None:
+        app.state.register = register
+    app.include_router(api_register.router)
+    app.state.logbook = logbook
+    app.include_router(api_logbook.router)
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:
