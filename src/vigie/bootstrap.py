@@ -7,6 +7,7 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import uvicorn
@@ -14,14 +15,23 @@ from sqlalchemy import Engine, text
 
 from vigie.adapters.clock import SystemClock
 from vigie.adapters.db.engine import make_engine
+from vigie.adapters.db.incident_store import SqlIncidents
 from vigie.adapters.db.journal import GroupCommitJournal
+from vigie.adapters.db.logbook_store import SqlLogbook
 from vigie.adapters.db.migrate import upgrade
+from vigie.adapters.db.processing_store import SqlProcessing
+from vigie.adapters.db.register_repository import SqlRegister
 from vigie.adapters.db.signal_reader import SqlSignalReader
 from vigie.adapters.db.transmitter_repository import SqlTransmitterRepository
 from vigie.config import Settings
+from vigie.domain.logbook import LogKind
 from vigie.entrypoints.receiver.server import Dc09Server, ListenerLimits
 from vigie.entrypoints.web.app import create_app
+from vigie.entrypoints.workers.processing import ProcessingWorker
+from vigie.services.incident_queue import IncidentQueue
+from vigie.services.logbook import Logbook
 from vigie.services.ports import Clock
+from vigie.services.processor import Processor
 from vigie.services.reception import Reception, ReceptionOptions
 from vigie.services.transmitter_directory import TransmitterDirectory
 
@@ -43,7 +53,21 @@ class Station:
     reception: Reception
     receiver: Dc09Server
     signal_reader: SqlSignalReader
+    logbook: Logbook
+    register: SqlRegister
+    queue: IncidentQueue
+    processor: Processor
+    worker: ProcessingWorker
     background: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    def app(self) -> Any:
+        return create_app(
+            self.signal_reader,
+            self.health,
+            logbook=self.logbook,
+            register=self.register,
+            queue=self.queue,
+        )
 
     def health(self) -> dict[str, Any]:
         try:
@@ -64,6 +88,10 @@ class Station:
                 "tcp_connections": self.receiver.connection_count,
             },
             "journal": {"commits": self.journal.batches, "signals": self.journal.records},
+            "processor": {
+                "leader": self.worker.leader,
+                "processed": self.processor.processed_count,
+            },
         }
 
 
@@ -92,6 +120,22 @@ def build_station(
             listener=settings.listener_name or os.uname().nodename,
         ),
     )
+    logbook_store = SqlLogbook(engine)
+    logbook = Logbook(logbook_store, clock)
+    register = SqlRegister(engine, now=clock.now)
+    incidents = SqlIncidents(engine, logbook_store)
+    queue = IncidentQueue(
+        incidents, logbook, clock, escalate_after=timedelta(seconds=settings.escalate_after)
+    )
+    processor = Processor(SqlProcessing(engine, incidents, logbook_store), register, logbook, clock)
+    worker = ProcessingWorker(processor, queue, engine)
+    journal.on_commit = worker.wake
+
+    def register_changed(kind: str, text: str, data: dict[str, Any]) -> None:
+        logbook.record(LogKind.REGISTER_CHANGE, text, data={"change": kind, **data})
+        processor.register_changed()
+
+    register.on_change = register_changed
     receiver = Dc09Server(
         reception,
         ListenerLimits(
@@ -110,6 +154,11 @@ def build_station(
         reception=reception,
         receiver=receiver,
         signal_reader=SqlSignalReader(engine),
+        logbook=logbook,
+        register=register,
+        queue=queue,
+        processor=processor,
+        worker=worker,
     )
 
 
@@ -131,6 +180,7 @@ async def start_station(station: Station, *, migrate: bool = True) -> None:
     count = await loop.run_in_executor(None, station.directory.refresh)
     log.info("%d transmitters configured", count)
     station.journal.start()
+    station.worker.start()
     await station.receiver.start(station.settings.host, station.settings.dc09_port)
     station.background.append(loop.create_task(_refresh_transmitters(station)))
 
@@ -139,14 +189,16 @@ async def stop_station(station: Station) -> None:
     for task in station.background:
         task.cancel()
     await station.receiver.close()
-    await asyncio.get_running_loop().run_in_executor(None, station.journal.close)
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, station.journal.close)
+    await loop.run_in_executor(None, station.worker.stop)
     station.engine.dispose()
 
 
 async def run_station(station: Station, *, ready: Callable[[Station], None] | None = None) -> None:
     """Run receiver and HTTP API until cancelled (Ctrl-C)."""
     await start_station(station)
-    app = create_app(station.signal_reader, station.health)
+    app = station.app()
     config = uvicorn.Config(
         app,
         host=station.settings.host,

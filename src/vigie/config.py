@@ -44,6 +44,9 @@ class Settings(BaseSettings):
         default=True, description="NAK frames with a bad CRC or length (else drop silently)"
     )
     commit_batch: int = Field(default=500, ge=1, le=10000, description="frames per commit at most")
+    escalate_after: float = Field(
+        default=120.0, gt=0, description="seconds an incident may wait unclaimed before escalation"
+    )
     transmitter_refresh: float = Field(
         default=2.0, gt=0, description="seconds between reloads of the transmitter list"
     )

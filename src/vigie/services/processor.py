@@ -172,6 +172,10 @@ class Processor:
             self.engine.watch_site(site, now)
         self._last_reload = now
 
+    def register_changed(self) -> None:
+        """The register changed in this process: reload it at the next tick."""
+        self._last_reload = None
+
     # -- work -----------------------------------------------------------------------
 
     def run_once(self) -> int:

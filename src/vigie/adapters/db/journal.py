@@ -17,7 +17,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -57,6 +57,7 @@ class GroupCommitJournal:
         self._queue: queue.SimpleQueue[_Pending | object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._closed = False
+        self.on_commit: Callable[[], None] | None = None  # wakes the processor
         self.batches = 0
         self.records = 0
 
@@ -116,6 +117,8 @@ class GroupCommitJournal:
         self.records += len(batch)
         for pending, result in zip(batch, stored, strict=True):
             pending.loop.call_soon_threadsafe(_resolve, pending.future, result)
+        if self.on_commit is not None:
+            self.on_commit()
 
     def _commit(self, records: Sequence[SignalRecord]) -> list[StoredSignal]:
         with write_transaction(self._engine) as conn:

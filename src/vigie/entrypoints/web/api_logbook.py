@@ -11,22 +11,19 @@ import io
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from vigie.domain.errors import InvalidValue, NotFound
 from vigie.domain.logbook import LogEntry, LogKind, format_time
-from vigie.services.logbook import Actor, Logbook
+from vigie.entrypoints.web.actor import CurrentActor
+from vigie.services.logbook import Logbook
 from vigie.services.logbook_export import export_csv, export_pdf, paris_time
 from vigie.services.logbook_period import PeriodError, describe_period, parse_bound
 
 __all__ = ["entry_json", "router"]
 
 router = APIRouter(prefix="/api/v1/logbook", tags=["logbook"])
-
-UserHeader = Annotated[str, Header(alias="X-Vigie-User", max_length=128)]
-RoleHeader = Annotated[str, Header(alias="X-Vigie-Role", max_length=64)]
-CardHeader = Annotated[str, Header(alias="X-Vigie-Card", max_length=64)]
 
 
 class ManualEntry(BaseModel):
@@ -46,13 +43,6 @@ def _logbook(request: Request) -> Logbook:
     if logbook is None:
         raise HTTPException(status_code=503, detail="the logbook is not configured")
     return logbook
-
-
-def _actor(request: Request, user: str, role: str, card: str) -> Actor:
-    source = request.client.host if request.client else ""
-    return Actor(
-        user=user.strip() or "anonymous", role=role or "anonymous", card_number=card, source=source
-    )
 
 
 def _bounds(since: str | None, until: str | None) -> tuple[datetime | None, datetime | None]:
@@ -100,14 +90,12 @@ def search(
 def add(
     request: Request,
     body: ManualEntry,
-    user: UserHeader = "anonymous",
-    role: RoleHeader = "anonymous",
-    card: CardHeader = "",
+    actor: CurrentActor,
 ) -> dict[str, Any]:
     try:
         entry = _logbook(request).manual(
             body.text,
-            _actor(request, user, role, card),
+            actor,
             site_id=body.site_id,
             incident_id=body.incident_id,
             data=body.data,
@@ -183,14 +171,10 @@ def correct(
     request: Request,
     entry_id: int,
     body: Correction,
-    user: UserHeader = "anonymous",
-    role: RoleHeader = "anonymous",
-    card: CardHeader = "",
+    actor: CurrentActor,
 ) -> dict[str, Any]:
     try:
-        entry = _logbook(request).correct(
-            entry_id, body.text, _actor(request, user, role, card), data=body.data
-        )
+        entry = _logbook(request).correct(entry_id, body.text, actor, data=body.data)
     except NotFound as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
     except InvalidValue as exc:

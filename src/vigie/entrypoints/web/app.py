@@ -8,7 +8,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from vigie.entrypoints.web import api_logbook, api_register, api_signals
+from vigie.entrypoints.web import api_incidents, api_logbook, api_register, api_signals
+from vigie.services.incident_queue import IncidentQueue
 from vigie.services.logbook import Logbook
 from vigie.services.ports import SignalReader
 
@@ -21,6 +22,7 @@ def create_app(
     *,
     logbook: Logbook | None = None,
     register: Any | None = None,
+    queue: IncidentQueue | None = None,
 ) -> FastAPI:
     """``register`` (a ``SqlRegister``) serves the /api/v1 register routes."""
     app = FastAPI(
@@ -35,6 +37,8 @@ def create_app(
     app.include_router(api_register.router)
     app.state.logbook = logbook
     app.include_router(api_logbook.router)
+    app.state.queue = queue
+    app.include_router(api_incidents.router)
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:

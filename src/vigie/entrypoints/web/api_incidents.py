@@ -1,0 +1,176 @@
+"""``/api/v1/incidents``: the queue, an incident whole, and the operator's actions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from vigie.domain.incidents import Incident, IncidentRefused, IncidentState, Outcome, StepStatus
+from vigie.entrypoints.web.actor import CurrentActor
+from vigie.entrypoints.web.api_logbook import entry_json
+from vigie.services.incident_queue import IncidentQueue
+from vigie.services.logbook import Logbook
+
+__all__ = ["incident_json", "router"]
+
+router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
+
+
+class HoldBody(BaseModel):
+    minutes: float = Field(gt=0, le=24 * 60, description="how long to put it aside")
+    reason: str = Field(default="", max_length=500)
+
+
+class StepBody(BaseModel):
+    status: StepStatus = Field(description="done or not_applicable")
+    note: str = Field(default="", max_length=2000)
+
+
+class CloseBody(BaseModel):
+    outcome: Outcome
+    comment: str = Field(min_length=1, max_length=5000)
+
+
+def _queue(request: Request) -> IncidentQueue:
+    queue: IncidentQueue | None = getattr(request.app.state, "queue", None)
+    if queue is None:
+        raise HTTPException(status_code=503, detail="the incident queue is not configured")
+    return queue
+
+
+def _refused(exc: Exception) -> HTTPException:
+    if isinstance(exc, LookupError):
+        return HTTPException(status_code=404, detail=str(exc).strip("'\""))
+    return HTTPException(status_code=409, detail=str(exc))
+
+
+@router.get("", summary="Incidents in queue order (priority, then age)")
+def list_incidents(
+    request: Request,
+    state: Annotated[list[IncidentState] | None, Query(description="default: open ones")] = None,
+) -> list[dict[str, Any]]:
+    return [incident_json(i) for i in _queue(request).waiting(state)]
+
+
+@router.post("/next", summary="Take the most urgent waiting incident")
+def take_next(request: Request, actor: CurrentActor) -> dict[str, Any]:
+    incident = _queue(request).claim_next(actor)
+    if incident is None:
+        raise HTTPException(status_code=404, detail="no incident is waiting")
+    return incident_json(incident)
+
+
+@router.get("/{incident_id}", summary="One incident: alarms, procedure steps, logbook entries")
+def get_incident(request: Request, incident_id: int) -> dict[str, Any]:
+    incident = _queue(request).get(incident_id)
+    if incident is None:
+        raise HTTPException(status_code=404, detail=f"no incident {incident_id}")
+    body = incident_json(incident)
+    logbook: Logbook | None = getattr(request.app.state, "logbook", None)
+    if logbook is not None:
+        entries = logbook.search(incident_id=incident_id, limit=1000)
+        body["logbook"] = [entry_json(e) for e in entries]
+    return body
+
+
+@router.post("/{incident_id}/claim", summary="Take an incident (one holder at a time)")
+def claim(request: Request, incident_id: int, actor: CurrentActor) -> dict[str, Any]:
+    return _act(lambda q: q.claim(incident_id, actor), request)
+
+
+@router.post("/{incident_id}/release", summary="Put it back in the queue")
+def release(request: Request, incident_id: int, actor: CurrentActor) -> dict[str, Any]:
+    return _act(lambda q: q.release(incident_id, actor), request)
+
+
+@router.post("/{incident_id}/hold", summary="Put it aside with a timer")
+def hold(request: Request, incident_id: int, body: HoldBody, actor: CurrentActor) -> dict[str, Any]:
+    return _act(lambda q: q.hold(incident_id, actor, body.minutes, body.reason), request)
+
+
+@router.post("/{incident_id}/steps/{number}", summary="Mark a procedure step")
+def step(
+    request: Request, incident_id: int, number: int, body: StepBody, actor: CurrentActor
+) -> dict[str, Any]:
+    if body.status is StepStatus.OPEN:
+        raise HTTPException(status_code=422, detail="status: expected done or not_applicable")
+    return _act(lambda q: q.step(incident_id, actor, number, body.status, body.note), request)
+
+
+@router.post("/{incident_id}/close", summary="Close with an outcome and a comment")
+def close(
+    request: Request, incident_id: int, body: CloseBody, actor: CurrentActor
+) -> dict[str, Any]:
+    return _act(lambda q: q.close(incident_id, actor, body.outcome, body.comment), request)
+
+
+def _act(action: Any, request: Request) -> dict[str, Any]:
+    try:
+        incident: Incident = action(_queue(request))
+    except (IncidentRefused, LookupError) as exc:
+        raise _refused(exc) from None
+    return incident_json(incident)
+
+
+def _time(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def incident_json(incident: Incident) -> dict[str, Any]:
+    return {
+        "id": incident.id,
+        "site_id": incident.site_id,
+        "state": incident.state.value,
+        "priority": incident.priority,
+        "title": incident.title,
+        "holder": incident.holder,
+        "hold_until": _time(incident.hold_until),
+        "escalated": incident.escalated_at is not None,
+        "times": {
+            "received": _time(incident.opened_at),
+            "first_displayed": _time(incident.first_displayed_at),
+            "claimed": _time(incident.claimed_at),
+            "first_action": _time(incident.first_action_at),
+            "dispatched": _time(incident.dispatched_at),
+            "escalated": _time(incident.escalated_at),
+            "closed": _time(incident.closed_at),
+        },
+        "outcome": incident.outcome.value if incident.outcome else None,
+        "comment": incident.comment,
+        "closed_by": incident.closed_by,
+        "alarms": [
+            {
+                "id": a.id,
+                "kind": a.kind.value,
+                "code": a.code,
+                "description": a.description,
+                "account": a.account,
+                "zone": a.zone,
+                "zone_label": a.zone_label,
+                "partition": a.partition,
+                "user": a.user,
+                "user_name": a.user_name,
+                "count": a.count,
+                "raised_at": _time(a.raised_at),
+                "last_at": _time(a.last_at),
+                "restored_at": _time(a.restored_at),
+                "signal_ids": a.signal_ids,
+            }
+            for a in incident.alarms
+        ],
+        "steps": [
+            {
+                "number": s.number,
+                "kind": s.kind.value,
+                "text": s.text,
+                "mandatory": s.mandatory,
+                "status": s.status.value,
+                "note": s.note,
+                "by": s.by,
+                "at": _time(s.at),
+            }
+            for s in incident.steps
+        ],
+    }
