@@ -9,6 +9,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -97,14 +98,17 @@ def demo(
     db: Annotated[str, typer.Option("--db", help="database URL")] = "sqlite:///var/demo.db",
     dc09_port: Annotated[int, typer.Option("--dc09-port")] = 12000,
     http_port: Annotated[int, typer.Option("--http-port")] = 8000,
-    period: Annotated[float, typer.Option(help="mean seconds between panel messages")] = 8.0,
+    period: Annotated[float, typer.Option(help="mean seconds between a panel's messages")] = 8.0,
+    register_file: Annotated[
+        Path, typer.Option("--register", help="register loaded into an empty database")
+    ] = Path("examples/register.json"),
 ) -> None:
-    """Run a demonstration station: SQLite, demo transmitters, simulated panels."""
+    """Run a demonstration station: SQLite, the example register, simulated panels."""
     import threading
 
     from vigie.adapters.db.migrate import upgrade
     from vigie.bootstrap import Station, build_station, run_station
-    from vigie.entrypoints.demo import declare_demo_transmitters, run_demo_panels
+    from vigie.entrypoints.demo import demo_panels, load_example_register, run_demo_panels
 
     settings = _settings(
         database_url=db, host="127.0.0.1", dc09_port=dc09_port, http_port=http_port
@@ -112,23 +116,27 @@ def demo(
     _logging(False)
     station = build_station(settings)
     upgrade(station.engine)
-    declare_demo_transmitters(station.transmitters)
+    if load_example_register(station.register, register_file):
+        typer.echo(f"example register loaded from {register_file}", err=True)
+    panels = demo_panels(station.register)
     stop = threading.Event()
 
     def ready(running: Station) -> None:
-        run_demo_panels("127.0.0.1", running.receiver.port, stop, period=period)
+        run_demo_panels("127.0.0.1", running.receiver.port, panels, stop, period=period)
         typer.echo(
             "\nVigie demo is running.\n"
             f"  Console / API : http://127.0.0.1:{settings.http_port}/\n"
+            f"  Incidents     : http://127.0.0.1:{settings.http_port}/api/v1/incidents\n"
             f"  Signals       : http://127.0.0.1:{settings.http_port}/api/v1/signals\n"
-            f"  DC-09 receiver: 127.0.0.1:{running.receiver.port} (TCP and UDP)\n"
+            f"  Main courante : http://127.0.0.1:{settings.http_port}/api/v1/logbook\n"
+            f"  DC-09 receiver: 127.0.0.1:{running.receiver.port} (TCP and UDP), "
+            f"{len(panels)} simulated panels\n"
             "  Stop with Ctrl-C.\n"
         )
 
     try:
-        asyncio.run(run_station(station, ready=ready))
-    except KeyboardInterrupt:
-        pass
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(run_station(station, ready=ready))
     finally:
         stop.set()
 

@@ -1,8 +1,10 @@
 """``vigie demo``: a station on an embedded SQLite database with simulated panels.
 
-Demo transmitters are declared if missing, then a few simulated panels report like real
-ones: periodic tests, openings and closings, now and then an alarm and its restore, over
-TCP and UDP, plain and AES-encrypted.
+The example register (``examples/register.json``: a dozen sites of several kinds around
+Lyon) is loaded on first run; then every site's transmitter reports like a real panel:
+periodic tests most of the time, openings and closings by the site's users, now and then
+an alarm on one of its zones followed by its restore — over TCP and UDP, SIA DCS and
+Contact ID, plain and AES-encrypted as the register says.
 """
 
 from __future__ import annotations
@@ -12,94 +14,116 @@ import random
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
-from vigie.domain.transmitters import Transmitter
+from vigie.adapters.db.register_repository import SqlRegister
+from vigie.domain.register import Site
 from vigie.entrypoints.simulator import PanelSimulator, cid_body, sia_body
 from vigie.protocols.dc09 import Dc09Key
-from vigie.services.ports import TransmitterRepository
+from vigie.services.register_io import parse_register_json
 
-__all__ = ["DEMO_PANELS", "DemoPanel", "declare_demo_transmitters", "run_demo_panels"]
+__all__ = [
+    "EXAMPLE_REGISTER",
+    "DemoPanel",
+    "demo_panels",
+    "load_example_register",
+    "run_demo_panels",
+]
 
 log = logging.getLogger(__name__)
+
+EXAMPLE_REGISTER = Path("examples/register.json")
+
+# What a panel says, as (SIA code, Contact ID code, CID qualifier) and what it addresses.
+_TEST = ("RP", "602", "1")
+_OPENING = ("OP", "401", "1")
+_CLOSING = ("CL", "401", "3")
+_ALARMS = {  # zone type -> (alarm, restore)
+    "fire": (("FA", "110", "1"), ("FR", "110", "3")),
+    "panic": (("PA", "120", "1"), ("PR", "120", "3")),
+    "medical": (("MA", "100", "1"), ("MR", "100", "3")),
+    "technical": (("WA", "154", "1"), ("WR", "154", "3")),
+    "tamper": (("TA", "137", "1"), ("TR", "137", "3")),
+}
+_INTRUSION = (("BA", "130", "1"), ("BR", "130", "3"))
 
 
 @dataclass(frozen=True)
 class DemoPanel:
+    site: Site
     account: str
-    label: str
     protocol: str  # SIA-DCS or ADM-CID
-    udp: bool = False
-    key_hex: str | None = None
-    key_text: str | None = None
-
-    def transmitter(self) -> Transmitter:
-        key = self.dc09_key()
-        return Transmitter(
-            self.account,
-            key=key.key if key else None,
-            key_notation=key.notation if key else None,
-            label=self.label,
-        )
-
-    def dc09_key(self) -> Dc09Key | None:
-        if self.key_hex:
-            return Dc09Key.from_hex(self.key_hex)
-        if self.key_text:
-            return Dc09Key.from_text(self.key_text)
-        return None
+    udp: bool
+    key: Dc09Key | None
 
 
-DEMO_PANELS = (
-    DemoPanel("1001", "Boulangerie Martin, Lyon 3e", "SIA-DCS"),
-    DemoPanel("1002", "Pharmacie du Centre, Villeurbanne", "ADM-CID", udp=True),
-    DemoPanel(
-        "1003", "Agence bancaire Part-Dieu", "SIA-DCS", key_hex="00112233445566778899AABBCCDDEEFF"
-    ),
-    DemoPanel(
-        "1004", "Entrepôt Vénissieux", "ADM-CID", key_text="VigieDemoKey0123VigieDemoKey0123"
-    ),
-)
-
-# (SIA code, CID code, CID qualifier, zone) — what a quiet day looks like, mostly.
-_SCENES = (
-    ("RP", "602", "1", "0"),
-    ("RP", "602", "1", "0"),
-    ("OP", "401", "1", "3"),
-    ("CL", "401", "3", "3"),
-    ("BA", "130", "1", "4"),
-    ("BR", "130", "3", "4"),
-    ("AT", "301", "1", "0"),
-    ("AR", "301", "3", "0"),
-    ("FA", "110", "1", "7"),
-    ("FR", "110", "3", "7"),
-)
+def load_example_register(register: SqlRegister, path: Path = EXAMPLE_REGISTER) -> bool:
+    """Load the example register into an empty database; True if it was loaded."""
+    if register.sites():
+        return False
+    register.replace_all(parse_register_json(path.read_text(encoding="utf-8")), source="demo")
+    return True
 
 
-def declare_demo_transmitters(repository: TransmitterRepository) -> None:
-    declared = {t.account for t in repository.all()}
-    for panel in DEMO_PANELS:
-        if panel.account not in declared:  # else: kept from an earlier demo run
-            repository.add(panel.transmitter())
+def demo_panels(register: SqlRegister) -> list[DemoPanel]:
+    sites = {s.id: s for s in register.sites()}
+    panels = []
+    for index, linked in enumerate(register.transmitters()):
+        site = sites.get(linked.site_id or "")
+        if site is None:
+            continue
+        t = linked.transmitter
+        key = None
+        if t.key is not None:
+            key = Dc09Key(t.key, "text" if t.key_notation == "text" else "hex")
+        protocol = "SIA-DCS" if index % 2 == 0 else "ADM-CID"
+        panels.append(DemoPanel(site, t.account, protocol, udp=index % 3 == 1, key=key))
+    return panels
+
+
+def _message(panel: DemoPanel, chooser: random.Random, alarmed: dict[str, str]) -> str:
+    """The next body this panel sends: restore what is alarmed, else mostly tests."""
+    account, site = panel.account, panel.site
+
+    def body(codes: tuple[str, str, str], zone: str | None) -> str:
+        sia, cid, qualifier = codes
+        if panel.protocol == "SIA-DCS":
+            return sia_body(account, sia, zone, "1")
+        return cid_body(account, cid, zone, "1", qualifier)
+
+    if account in alarmed and chooser.random() < 0.5:
+        zone = alarmed.pop(account)
+        kind = next((z.type.value for z in site.zones if z.number == zone), "intrusion")
+        return body(_ALARMS.get(kind, _INTRUSION)[1], zone)
+    roll = chooser.random()
+    if roll < 0.15 and site.zones and account not in alarmed:
+        picked = chooser.choice(site.zones)
+        alarmed[account] = picked.number
+        return body(_ALARMS.get(picked.type.value, _INTRUSION)[0], picked.number)
+    if roll < 0.35 and site.users:
+        user = chooser.choice(site.users).number
+        return body(_OPENING if chooser.random() < 0.5 else _CLOSING, user)
+    return body(_TEST, None)
 
 
 def run_demo_panels(
-    host: str, port: int, stop: threading.Event, period: float = 8.0, seed: int | None = None
+    host: str,
+    port: int,
+    panels: list[DemoPanel],
+    stop: threading.Event,
+    period: float = 8.0,
+    seed: int | None = None,
 ) -> threading.Thread:
     """Start a thread that makes the demo panels report until ``stop`` is set."""
     chooser = random.Random(seed)
 
     def loop() -> None:
-        sims = [
-            PanelSimulator(host, port, p.account, key=p.dc09_key(), udp=p.udp) for p in DEMO_PANELS
-        ]
-        while not stop.wait(period * chooser.uniform(0.5, 1.5)):
-            index = chooser.randrange(len(DEMO_PANELS))
-            panel, sim = DEMO_PANELS[index], sims[index]
-            sia, cid, qualifier, zone = chooser.choice(_SCENES)
-            if panel.protocol == "SIA-DCS":
-                body = sia_body(panel.account, sia, zone, "1")
-            else:
-                body = cid_body(panel.account, cid, zone, "1", qualifier)
+        sims = [PanelSimulator(host, port, p.account, key=p.key, udp=p.udp) for p in panels]
+        alarmed: dict[str, str] = {}
+        while panels and not stop.wait(period * chooser.uniform(0.5, 1.5) / len(panels) ** 0.5):
+            index = chooser.randrange(len(panels))
+            panel, sim = panels[index], sims[index]
+            body = _message(panel, chooser, alarmed)
             try:
                 sim.send(sim.frame(panel.protocol, body, datetime.now(UTC)))
             except OSError as exc:
