@@ -24,7 +24,7 @@ import pytest
 from my_dc09_spt import dc09_spt
 
 from tests.e2e.wire import HOST, journal_rows
-from tests.support.station import ThreadStation, declare, station_on_free_port
+from tests.support.station import ThreadStation, declare, station_in_thread
 from vigie.domain.transmitters import Transmitter
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
@@ -58,7 +58,7 @@ def test_events_and_poll_are_acked_and_journaled(
 ) -> None:
     account = "4321"
     declare(sqlite_url, Transmitter(account, key=key, key_notation=notation))
-    with station_on_free_port(sqlite_url) as station:
+    with station_in_thread(sqlite_url) as station:
         spt = _panel(station, account, key, transport, line=0)
         # send_msg raises unless the receiver ACKs (it checks CRC, length, sequence).
         spt.send_msg("SIA-DCS", {"code": "BA", "zone": 3, "area": 1})
@@ -106,7 +106,7 @@ def test_events_and_poll_are_acked_and_journaled(
 def test_header_without_line_is_still_acked(sqlite_url: str) -> None:
     # Quirk: without line= the peer writes "SIA-DCS"0001#4321[ — no L field at all.
     declare(sqlite_url, Transmitter("4321"))
-    with station_on_free_port(sqlite_url) as station:
+    with station_in_thread(sqlite_url) as station:
         spt = _panel(station, "4321", None, "TCP")
         spt.send_msg("SIA-DCS", {"code": "FA", "zone": 7, "area": 2})
         ((_, record),) = journal_rows(sqlite_url, "4321", 1)
@@ -123,7 +123,7 @@ def test_swapped_day_month_time_of_occurrence_is_kept_as_sent(sqlite_url: str) -
     # kept verbatim (an operator sees what the panel said).
     occurred = datetime(2026, 11, 28, 12, 0, 5, tzinfo=UTC)
     declare(sqlite_url, Transmitter("4321"))
-    with station_on_free_port(sqlite_url) as station:
+    with station_in_thread(sqlite_url) as station:
         spt = _panel(station, "4321", None, "UDP", line=0)
         spt.send_msg("SIA-DCS", {"code": "BA", "zone": 9, "event_ts": occurred.timestamp() * 1000})
         ((_, record),) = journal_rows(sqlite_url, "4321", 1)
@@ -140,7 +140,7 @@ def test_nak_with_receiver_time_then_resent_frame_is_acked(sqlite_url: str, tran
     # it corrects its offset and resends (on the same TCP connection), which we ACK.
     # Quirk: the peer then crashes decoding that ACK (TypeError), so send_msg raises.
     declare(sqlite_url, Transmitter("4321", key=KEY_128, key_notation="text"))
-    with station_on_free_port(sqlite_url) as station:
+    with station_in_thread(sqlite_url) as station:
         spt = _panel(station, "4321", KEY_128, transport, line=0)
         spt.tpaths["main"]["primary"]["path"].set_offset(-120)
         with pytest.raises(TypeError, match="ord"):

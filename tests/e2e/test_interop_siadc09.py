@@ -24,7 +24,7 @@ from siadc09 import xdata as sia_xdata
 from siadc09.account import Account
 
 from tests.e2e.wire import TcpPeer, journal_rows, udp_exchange
-from tests.support.station import ThreadStation, declare, station_on_free_port
+from tests.support.station import ThreadStation, declare, station_in_thread
 from vigie.domain.transmitters import Transmitter
 from vigie.protocols.dc09 import parse_reply
 
@@ -48,7 +48,7 @@ XDATA = [
 @pytest.fixture
 def station(sqlite_url: str) -> Iterator[ThreadStation]:
     declare(sqlite_url, Transmitter(ACCOUNT, key=KEY_192, key_notation="hex"))
-    with station_on_free_port(sqlite_url) as running:
+    with station_in_thread(sqlite_url) as running:
         yield running
 
 

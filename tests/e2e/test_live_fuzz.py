@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.e2e.wire import HOST, TcpPeer, journal_rows, udp_exchange, wait_for
-from tests.support.station import ThreadStation, declare, station_on_free_port
+from tests.support.station import ThreadStation, declare, station_in_thread
 from vigie.domain.transmitters import Transmitter
 from vigie.protocols.dc09 import Dc09Key, Reply, encode_frame, parse_reply
 
@@ -41,7 +41,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadStation]:
     url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'vigie.db'}"
     declare(url, Transmitter("1234"), Transmitter("5678", key=KEY.key, key_notation="hex"),
             Transmitter(MARKER))  # fmt: skip
-    with station_on_free_port(url, max_frame_size=512) as station:
+    with station_in_thread(url, max_frame_size=512) as station:
         yield station
 
 
@@ -193,7 +193,7 @@ def _refused(port: int) -> bool:
 
 def test_connection_limit(sqlite_url: str) -> None:
     declare(sqlite_url, Transmitter("1234"))
-    with station_on_free_port(sqlite_url, max_connections=2) as station:
+    with station_in_thread(sqlite_url, max_connections=2) as station:
         first, second = TcpPeer(station.port), TcpPeer(station.port)
         try:
             _ack(first, 1)
@@ -213,7 +213,7 @@ def test_connection_limit(sqlite_url: str) -> None:
 def test_idle_connection_is_closed(sqlite_url: str) -> None:
     declare(sqlite_url, Transmitter("1234"))
     with (
-        station_on_free_port(sqlite_url, idle_timeout=0.5) as station,
+        station_in_thread(sqlite_url, idle_timeout=0.5) as station,
         TcpPeer(station.port, timeout=5) as busy,
         TcpPeer(station.port, timeout=5) as idle,
     ):
@@ -228,7 +228,7 @@ def test_idle_connection_is_closed(sqlite_url: str) -> None:
 
 def test_over_long_frame_is_dropped_and_the_next_answered(sqlite_url: str) -> None:
     declare(sqlite_url, Transmitter("1234"))
-    with station_on_free_port(sqlite_url, max_frame_size=256) as station:
+    with station_in_thread(sqlite_url, max_frame_size=256) as station:
         long_frame = encode_frame("SIA-DCS", sequence=1, account="1234",
                                   data="#1234|NBA1/" + "A" * 400)  # fmt: skip
         assert len(long_frame) > 256

@@ -20,7 +20,7 @@ import pytest
 from pysiaalarm import SIAEvent
 
 from tests.e2e.wire import TcpPeer, journal_rows
-from tests.support.station import ThreadStation, declare, station_on_free_port
+from tests.support.station import ThreadStation, declare, station_in_thread
 from vigie.domain.transmitters import Transmitter
 from vigie.protocols.dc09 import encode_frame, parse_reply
 
@@ -46,7 +46,7 @@ CASES = [
 @pytest.fixture
 def station(sqlite_url: str) -> Iterator[ThreadStation]:
     declare(sqlite_url, Transmitter("1234"), Transmitter("5678"), Transmitter("ABC"))
-    with station_on_free_port(sqlite_url) as running:
+    with station_in_thread(sqlite_url) as running:
         yield running
 
 

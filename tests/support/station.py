@@ -144,26 +144,3 @@ def start_process(
         time.sleep(0.1)
     started.stop()
     raise RuntimeError(f"vigie serve did not start: {log_path.read_text()[-2000:]}")
-
-
-@contextmanager
-def station_on_free_port(db_url: str, **settings: object) -> Iterator[ThreadStation]:
-    """Like :func:`station_in_thread`, but on a free port picked here.
-
-    ``station_in_thread`` asks for ``dc09_port=0``, which the settings refuse (port must
-    be 1-65535), so it cannot start; this one picks the port first (as ``start_process``).
-    """
-    settings.setdefault("dc09_port", free_port())
-    config = load_settings(database_url=db_url, host="127.0.0.1", **settings)
-    station = build_station(config)
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="station-loop", daemon=True)
-    thread.start()
-    asyncio.run_coroutine_threadsafe(start_station(station), loop).result(timeout=30)
-    try:
-        yield ThreadStation(station, station.receiver.port, loop)
-    finally:
-        asyncio.run_coroutine_threadsafe(stop_station(station), loop).result(timeout=30)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()

@@ -93,7 +93,8 @@ def _record(
         account = frame.account or frame.data_account
         if reply_kind == "ACK":
             events = tuple(_event(e) for e in parse_payload(frame.token, frame.data))
-            dedup_key = _dedup_key(frame, account)
+            if events:  # a link test heard twice is harmless: no lookup for polls
+                dedup_key = _dedup_key(frame, account)
     return SignalRecord(
         received_at=clock.now(),
         listener=options.listener,

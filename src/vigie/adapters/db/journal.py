@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, select, update
+from sqlalchemy import Engine, func, select, text
 
 from vigie.adapters.db.engine import write_transaction
 from vigie.adapters.db.tables import signals
@@ -122,53 +122,70 @@ class GroupCommitJournal:
 
     def _commit(self, records: Sequence[SignalRecord]) -> list[StoredSignal]:
         with write_transaction(self._engine) as conn:
-            earlier = self._known_originals(conn, records)
-            rows = []
-            for record in records:
-                row = record_to_row(record)
-                row["duplicate_of"] = earlier.get(record.dedup_key) if record.dedup_key else None
-                rows.append(row)
-            ids = list(
-                conn.execute(
-                    signals.insert().returning(signals.c.id, sort_by_parameter_order=True), rows
-                ).scalars()
-            )
-            results: list[StoredSignal] = []
-            first_in_batch: dict[str, int] = {}
-            for record, row, new_id in zip(records, rows, ids, strict=True):
-                original = row["duplicate_of"]
+            ids = _allocate_ids(conn, len(records))
+            originals = self._known_originals(conn, records)
+            rows, results = [], []
+            for record, new_id in zip(records, ids, strict=True):
                 key = record.dedup_key
-                if original is None and key is not None:
-                    if key in first_in_batch:
-                        original = first_in_batch[key]
-                        conn.execute(
-                            update(signals)
-                            .where(signals.c.id == new_id)
-                            .values(duplicate_of=original)
-                        )
-                    else:
-                        first_in_batch[key] = new_id
+                original = originals.get(key) if key is not None else None
+                if key is not None and original is None:
+                    originals[key] = new_id  # later copies in this batch point here
+                row = record_to_row(record)
+                row["id"], row["duplicate_of"] = new_id, original
+                rows.append(row)
                 results.append(StoredSignal(id=new_id, duplicate_of=original))
+            # One fixed statement, executed for many rows: the driver prepares it once.
+            conn.execute(signals.insert(), rows)
             return results
 
     def _known_originals(self, conn: Any, records: Sequence[SignalRecord]) -> dict[str, int]:
+        """For each key of the batch, the latest original stored within the window."""
         keyed = [r for r in records if r.dedup_key is not None]
         if not keyed or not self._window:
             return {}
-        keys = {r.dedup_key for r in keyed}
-        cutoff = min(r.received_at for r in keyed) - self._window
-        query = (
-            select(signals.c.dedup_key, func.min(signals.c.id))
-            .where(
-                and_(
-                    signals.c.dedup_key.in_(keys),
+        latest = dict(
+            conn.execute(
+                select(signals.c.dedup_key, func.max(signals.c.id))
+                .where(
+                    signals.c.dedup_key.in_({r.dedup_key for r in keyed}),
                     signals.c.duplicate_of.is_(None),
-                    signals.c.received_at >= cutoff,
                 )
-            )
-            .group_by(signals.c.dedup_key)
+                .group_by(signals.c.dedup_key)
+            ).all()
         )
-        return {key: int(first) for key, first in conn.execute(query)}
+        if not latest:
+            return {}
+        times = dict(
+            conn.execute(
+                select(signals.c.id, signals.c.received_at).where(signals.c.id.in_(latest.values()))
+            ).all()
+        )
+        found: dict[str, int] = {}
+        for record in keyed:
+            assert record.dedup_key is not None
+            first = latest.get(record.dedup_key)
+            if first is None:
+                continue
+            when = times[first]
+            when = when if when.tzinfo else when.replace(tzinfo=record.received_at.tzinfo)
+            if record.received_at - when <= self._window:
+                found[record.dedup_key] = int(first)
+        return found
+
+
+def _allocate_ids(conn: Any, count: int) -> list[int]:
+    """Ids for a batch, known before the insert (no RETURNING, no per-row round trip).
+
+    PostgreSQL hands them out from the column's sequence; on SQLite the write transaction
+    holds the database lock, so the next ids after the largest are ours.
+    """
+    if conn.dialect.name == "postgresql":
+        query = text(
+            "SELECT nextval(pg_get_serial_sequence('signals', 'id')) FROM generate_series(1, :n)"
+        )
+        return [int(v) for v in conn.execute(query, {"n": count}).scalars()]
+    last = conn.execute(select(func.max(signals.c.id))).scalar() or 0
+    return list(range(int(last) + 1, int(last) + 1 + count))
 
 
 def record_to_row(record: SignalRecord) -> dict[str, Any]:

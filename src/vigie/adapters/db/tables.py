@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 __all__ = ["metadata", "signals", "transmitters"]
@@ -68,5 +69,11 @@ signals = Table(
     Column("processed_at", DateTime(timezone=True), nullable=True),
     Index("ix_signals_account_id", "account", "id"),
     Index("ix_signals_received_at", "received_at"),
-    Index("ix_signals_dedup_key", "dedup_key"),
+    Index(
+        "ix_signals_originals",
+        "dedup_key",
+        "id",
+        sqlite_where=text("duplicate_of IS NULL"),
+        postgresql_where=text("duplicate_of IS NULL"),
+    ),
 )

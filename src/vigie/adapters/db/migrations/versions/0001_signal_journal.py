@@ -60,7 +60,14 @@ def upgrade() -> None:
     )
     op.create_index("ix_signals_account_id", "signals", ["account", "id"])
     op.create_index("ix_signals_received_at", "signals", ["received_at"])
-    op.create_index("ix_signals_dedup_key", "signals", ["dedup_key"])
+    # Retransmission lookup: the latest original with a key (duplicates never match).
+    op.create_index(
+        "ix_signals_originals",
+        "signals",
+        ["dedup_key", "id"],
+        sqlite_where=sa.text("duplicate_of IS NULL"),
+        postgresql_where=sa.text("duplicate_of IS NULL"),
+    )
 
 
 def downgrade() -> None:
