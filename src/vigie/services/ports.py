@@ -5,6 +5,7 @@ Adapters implement them; tests use fakes that subclass the in-memory adapters.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +32,10 @@ class TransmitterRepository(Protocol):
 
 
 class SignalJournal(Protocol):
+    def submit(self, record: SignalRecord) -> asyncio.Future[StoredSignal]:
+        """Queue the record; the future resolves once it is durable (committed)."""
+        ...
+
     async def append(self, record: SignalRecord) -> StoredSignal:
         """Return once the record is durable (committed)."""
         ...

@@ -7,12 +7,13 @@ over to its secondary path, which is what a station wants rather than a false AC
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from vigie.domain.signals import SignalEvent, SignalRecord, Transport
+from vigie.domain.signals import SignalEvent, SignalRecord, StoredSignal, Transport
 from vigie.protocols.dc09 import ErrorKind, Frame, Handled, handle_frame
 from vigie.protocols.events import PanelEvent
 from vigie.protocols.payload import parse_payload
@@ -51,13 +52,20 @@ class Reception:
 
     async def receive(self, raw: bytes, peer: str, transport: Transport) -> bytes | None:
         """Store the frame durably; return the bytes to answer with, or None."""
+        reply, stored = self.submit(raw, peer, transport)
+        await stored
+        return reply
+
+    def submit(
+        self, raw: bytes, peer: str, transport: Transport
+    ) -> tuple[bytes | None, asyncio.Future[StoredSignal]]:
+        """Decode and queue the frame: its reply may be sent once the future resolves.
+
+        No task per frame: a busy TCP connection queues many frames from one read.
+        """
         record = self.decode(raw, peer, transport)
-        stored = await self._journal.append(record)
-        if stored.duplicate:
-            log.info(
-                "retransmission of signal %s from %s acknowledged again", stored.duplicate_of, peer
-            )
-        return record.reply if record.reply_kind is not None else None
+        reply = record.reply if record.reply_kind is not None else None
+        return reply, self._journal.submit(record)
 
     def decode(self, raw: bytes, peer: str, transport: Transport) -> SignalRecord:
         options = self._options

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from vigie.domain.signals import SignalRecord, StoredSignal
@@ -35,7 +36,18 @@ class MemoryJournal:
         self.records: list[tuple[StoredSignal, SignalRecord]] = []
         self.fail_with: Exception | None = None
 
+    def submit(self, record: SignalRecord) -> asyncio.Future[StoredSignal]:
+        future: asyncio.Future[StoredSignal] = asyncio.get_running_loop().create_future()
+        try:
+            future.set_result(self._store(record))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
     async def append(self, record: SignalRecord) -> StoredSignal:
+        return await self.submit(record)
+
+    def _store(self, record: SignalRecord) -> StoredSignal:
         if self.fail_with is not None:
             raise self.fail_with
         original = next(

@@ -66,14 +66,18 @@ class GroupCommitJournal:
             self._thread = threading.Thread(target=self._run, name="journal-writer", daemon=True)
             self._thread.start()
 
-    async def append(self, record: SignalRecord) -> StoredSignal:
+    def submit(self, record: SignalRecord) -> asyncio.Future[StoredSignal]:
+        """Queue a record; the future resolves once it is committed (call from a loop)."""
         if self._closed:
             raise JournalClosed("the signal journal is closed")
         self.start()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[StoredSignal] = loop.create_future()
         self._queue.put(_Pending(record, future, loop))
-        return await future
+        return future
+
+    async def append(self, record: SignalRecord) -> StoredSignal:
+        return await self.submit(record)
 
     def close(self) -> None:
         """Write what is queued, then stop the writer."""
@@ -109,14 +113,12 @@ class GroupCommitJournal:
             stored = self._commit([p.record for p in batch])
         except Exception as exc:  # the waiters must hear of it: no ACK without a commit
             log.exception("journal commit failed for %d frames; none is acknowledged", len(batch))
-            for pending in batch:
-                pending.loop.call_soon_threadsafe(_fail, pending.future, exc)
+            _wake_waiters(batch, [exc] * len(batch))
             time.sleep(0.2)  # a database that is down should not be hammered
             return
         self.batches += 1
         self.records += len(batch)
-        for pending, result in zip(batch, stored, strict=True):
-            pending.loop.call_soon_threadsafe(_resolve, pending.future, result)
+        _wake_waiters(batch, stored)
         if self.on_commit is not None:
             self.on_commit()
 
@@ -213,11 +215,23 @@ def record_to_row(record: SignalRecord) -> dict[str, Any]:
     }
 
 
-def _resolve(future: asyncio.Future[StoredSignal], result: StoredSignal) -> None:
-    if not future.done():
-        future.set_result(result)
+def _wake_waiters(batch: list[_Pending], outcomes: Sequence[StoredSignal | Exception]) -> None:
+    """One wake-up per event loop for the whole batch, not one per frame."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[StoredSignal], Any]]] = {}
+    for pending, outcome in zip(batch, outcomes, strict=True):
+        by_loop.setdefault(pending.loop, []).append((pending.future, outcome))
+    for loop, settled in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle, settled)
+        except RuntimeError:
+            log.warning("%d frames committed after their listener stopped", len(settled))
 
 
-def _fail(future: asyncio.Future[StoredSignal], exc: BaseException) -> None:
-    if not future.done():
-        future.set_exception(exc)
+def _settle(settled: list[tuple[asyncio.Future[StoredSignal], Any]]) -> None:
+    for future, outcome in settled:
+        if future.done():
+            continue
+        if isinstance(outcome, Exception):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)

@@ -48,7 +48,7 @@ class _TcpConnection(asyncio.Protocol):
         self._decoder = StreamDecoder(max_frame=server.limits.max_frame_size)
         self._transport: asyncio.Transport | None = None
         self._peer = "?"
-        self._pending: deque[asyncio.Task[bytes | None]] = deque()
+        self._pending: deque[tuple[bytes | None, asyncio.Future[Any]]] = deque()
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._idle: asyncio.TimerHandle | None = None
@@ -76,10 +76,7 @@ class _TcpConnection(asyncio.Protocol):
             return
         self._arm_idle()
         for raw in self._decoder.feed(data):
-            task = self._server.spawn(
-                self._server.reception.receive(raw, self._peer, Transport.TCP)
-            )
-            self._pending.append(task)
+            self._pending.append(self._server.reception.submit(raw, self._peer, Transport.TCP))
         if self._pending:
             self._wake.set()
         if len(self._pending) >= self._server.limits.max_pending_per_connection and self._transport:
@@ -92,9 +89,9 @@ class _TcpConnection(asyncio.Protocol):
             while not self._pending:
                 self._wake.clear()
                 await self._wake.wait()
-            task = self._pending[0]
+            reply, stored = self._pending[0]
             try:
-                reply = await asyncio.shield(task)
+                await asyncio.shield(stored)
             except Exception:
                 log.exception("frame from %s not stored: left unanswered", self._peer)
                 reply = None

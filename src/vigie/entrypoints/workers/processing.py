@@ -34,12 +34,14 @@ class ProcessingWorker:
         *,
         poll: float = 0.5,
         tick_every: float = 1.0,
+        coalesce: float = 0.05,
     ) -> None:
         self._processor = processor
         self._queue = queue
         self._db = db
         self._poll = poll
         self._tick_every = tick_every
+        self._coalesce = coalesce
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -87,7 +89,10 @@ class ProcessingWorker:
                 self._processor.tick()
                 self._queue.tick()
                 last_tick = time.monotonic()
-            self._wake.wait(self._poll)
+            if self._wake.wait(self._poll):
+                # Let a burst gather: one larger batch costs the receiver less CPU than
+                # many small ones, and an alarm is still in the queue well under a second.
+                self._stop.wait(self._coalesce)
             self._wake.clear()
 
     def _leadership(self) -> AbstractContextManager[bool]:
