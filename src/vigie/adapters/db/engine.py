@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 
-__all__ = ["make_engine", "normalise_url", "write_transaction"]
+__all__ = ["as_utc", "make_engine", "normalise_url", "write_transaction"]
 
 
 def normalise_url(url: str) -> str:
@@ -59,3 +60,10 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     """A transaction that reads then writes: serialised on SQLite, plain on PostgreSQL."""
     with engine.connect().execution_options(immediate=True) as conn, conn.begin():
         yield conn
+
+
+def as_utc(value: datetime) -> datetime:
+    """An aware UTC time: SQLite hands stored times back naive, and they are all UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, select, update
 
-from vigie.adapters.db.engine import write_transaction
+from vigie.adapters.db.engine import as_utc, write_transaction
 from vigie.adapters.db.incident_tables import alarms, incidents
 from vigie.adapters.db.logbook_store import SqlLogbook
 from vigie.domain.incidents import Alarm, Incident, IncidentState, Outcome, StepState, StepStatus
@@ -191,9 +191,7 @@ def _alarm_key(alarm: Alarm) -> str:
 
 
 def _utc(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
+    return as_utc(value) if value is not None else None
 
 
 def _incident_row(incident: Incident) -> dict[str, Any]:

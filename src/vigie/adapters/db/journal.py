@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, text
 
-from vigie.adapters.db.engine import write_transaction
+from vigie.adapters.db.engine import as_utc, write_transaction
 from vigie.adapters.db.tables import signals
 from vigie.domain.signals import SignalRecord, StoredSignal
 
@@ -168,9 +168,7 @@ class GroupCommitJournal:
             first = latest.get(record.dedup_key)
             if first is None:
                 continue
-            when = times[first]
-            when = when if when.tzinfo else when.replace(tzinfo=record.received_at.tzinfo)
-            if record.received_at - when <= self._window:
+            if record.received_at - as_utc(times[first]) <= self._window:
                 found[record.dedup_key] = int(first)
         return found
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, func, insert, select
 
-from vigie.adapters.db.engine import write_transaction
+from vigie.adapters.db.engine import as_utc, write_transaction
 from vigie.adapters.db.logbook_tables import logbook
 from vigie.domain.logbook import (
     GENESIS_HASH,
@@ -177,16 +177,10 @@ def _time_filtered(
 ) -> Select[Any]:
     # SQLite compares stored UTC text: bounds must be UTC too.
     if since is not None:
-        stmt = stmt.where(logbook.c.at >= _as_utc(since))
+        stmt = stmt.where(logbook.c.at >= as_utc(since))
     if until is not None:
-        stmt = stmt.where(logbook.c.at < _as_utc(until))
+        stmt = stmt.where(logbook.c.at < as_utc(until))
     return stmt
-
-
-def _as_utc(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
 
 
 def entry_to_row(entry: LogEntry) -> dict[str, Any]:
@@ -214,7 +208,7 @@ def entry_from_row(row: Any) -> LogEntry:
     at: datetime = row["at"]
     return LogEntry(
         id=int(row["id"]),
-        at=_as_utc(at),
+        at=as_utc(at),
         kind=_kind(row["kind"]),
         text=row["text"],
         author=row["author"],

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, select, update
 
-from vigie.adapters.db.engine import write_transaction
+from vigie.adapters.db.engine import as_utc, write_transaction
 from vigie.adapters.db.incident_store import SqlIncidents
 from vigie.adapters.db.incident_tables import alarms, engine_snapshots, incidents
 from vigie.adapters.db.logbook_store import SqlLogbook
@@ -132,10 +132,4 @@ class SqlProcessing:
             .where(incidents.c.closed_at.is_not(None), incidents.c.closed_at > since)
         )
         with self._engine.connect() as conn:
-            return [(str(k), _aware(c)) for k, c in conn.execute(query)]
-
-
-def _aware(value: datetime) -> datetime:
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+            return [(str(k), as_utc(c)) for k, c in conn.execute(query)]

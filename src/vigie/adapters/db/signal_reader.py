@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
 
+from vigie.adapters.db.engine import as_utc
 from vigie.adapters.db.tables import signals
 from vigie.domain.signals import SignalEvent, SignalRecord, StoredSignal, Transport
 from vigie.services.ports import SignalFilter
@@ -33,18 +33,9 @@ class SqlSignalReader:
             return [signal_from_row(row._mapping) for row in conn.execute(stmt)]
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
 def signal_from_row(row: Any) -> tuple[StoredSignal, SignalRecord]:
-    received_at = _utc(row["received_at"])
-    assert received_at is not None
     record = SignalRecord(
-        received_at=received_at,
+        received_at=as_utc(row["received_at"]),
         listener=row["listener"],
         transport=Transport(row["transport"]),
         peer=row["peer"],
@@ -58,7 +49,7 @@ def signal_from_row(row: Any) -> tuple[StoredSignal, SignalRecord]:
         prefix=row["prefix"],
         account=row["account"],
         known_account=row["known_account"],
-        panel_time=_utc(row["panel_time"]),
+        panel_time=as_utc(row["panel_time"]) if row["panel_time"] else None,
         events=tuple(SignalEvent.from_dict(e) for e in row["events"]),
         extended=tuple((str(a), str(b)) for a, b in row["extended"]),
         error=row["error"],

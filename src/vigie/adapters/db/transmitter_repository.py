@@ -10,6 +10,7 @@ from sqlalchemy import Engine, and_, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from vigie.adapters.db.engine import write_transaction
+from vigie.adapters.db.register_rows import transmitter as transmitter_from_row
 from vigie.adapters.db.tables import transmitters
 from vigie.domain.errors import InvalidValue
 from vigie.domain.transmitters import Transmitter
@@ -47,7 +48,7 @@ class SqlTransmitterRepository:
     def all(self) -> Sequence[Transmitter]:
         with self._engine.connect() as conn:
             rows = conn.execute(select(transmitters).order_by(transmitters.c.account))
-            return [_to_transmitter(row._mapping) for row in rows]
+            return [transmitter_from_row(row._mapping) for row in rows]
 
     def remove(self, account: str, receiver: str | None, prefix: str | None) -> bool:
         with write_transaction(self._engine) as conn:
@@ -65,15 +66,3 @@ class SqlTransmitterRepository:
             conditions.append(column.is_(None) if value is None else column == value)
         found = conn.execute(select(transmitters.c.id).where(and_(*conditions))).scalar()
         return int(found) if found is not None else None
-
-
-def _to_transmitter(row: Any) -> Transmitter:
-    return Transmitter(
-        account=row["account"],
-        receiver=row["receiver"],
-        prefix=row["prefix"],
-        key=bytes(row["key"]) if row["key"] is not None else None,
-        key_notation=row["key_notation"],
-        ignore_timestamp=row["ignore_timestamp"],
-        label=row["label"],
-    )
