@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 RUN    := $(VENV)/.installed-run
 DEV    := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench install clean
+.PHONY: demo test lint bench bench-receiver bench-engine install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,13 @@ test: lint
 	$(BIN)/pytest
 
 ## make bench: benchmarks (ratios against baselines measured in the same run)
-bench: $(DEV)
+bench: bench-receiver bench-engine
+
+bench-receiver: $(DEV)
 	$(BIN)/python -m bench.receiver
+
+bench-engine: $(DEV)
+	$(BIN)/python -m bench.engine
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
