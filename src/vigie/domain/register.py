@@ -8,6 +8,7 @@ Times of day are local to the site's time zone; instants are UTC.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
@@ -32,6 +33,7 @@ __all__ = [
     "TestPeriod",
     "Zone",
     "ZoneType",
+    "choose_procedure",
 ]
 
 
@@ -354,3 +356,17 @@ def _unique(name: str, values: list[str]) -> None:
         if value in seen:
             raise InvalidValue(name, f"unique numbers or ids, {value!r} appears twice")
         seen.add(value)
+
+
+def choose_procedure(
+    procedures: Iterable[Procedure], site_id: str, kind: AlarmKind
+) -> Procedure | None:
+    """The site's own procedure for ``kind`` if any, else a shared template covering it
+    (the first by id, so the choice does not depend on storage order)."""
+    covering = sorted(
+        (p for p in procedures if kind in p.kinds and p.site_id in (site_id, None)),
+        key=lambda p: p.id,
+    )
+    own = [p for p in covering if p.site_id == site_id]
+    chosen = own or covering
+    return chosen[0] if chosen else None

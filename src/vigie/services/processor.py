@@ -31,7 +31,7 @@ from vigie.domain.engine import (
 )
 from vigie.domain.incidents import Alarm, Incident, StepState
 from vigie.domain.logbook import LogDraft, LogKind
-from vigie.domain.register import AlarmKind, Procedure, Site
+from vigie.domain.register import AlarmKind, Procedure, Site, choose_procedure
 from vigie.domain.register_set import LinkedTransmitter
 from vigie.domain.signals import SignalRecord, StoredSignal
 from vigie.services.logbook import Logbook
@@ -47,7 +47,7 @@ class RegisterReader(Protocol):
 
     def transmitters(self) -> list[LinkedTransmitter]: ...
 
-    def procedures_for(self, site_id: str, kind: AlarmKind) -> Procedure | None: ...
+    def procedures(self) -> list[Procedure]: ...
 
 
 class Transaction(Protocol):
@@ -59,7 +59,7 @@ class Transaction(Protocol):
 
     def alarm(self, key: str) -> tuple[Incident, Alarm] | None: ...
 
-    def save(self, incident: Incident) -> None: ...
+    def save_alarm(self, alarm: Alarm) -> None: ...
 
     def reminded(self, alarm: Alarm, at: datetime) -> None: ...
 
@@ -89,6 +89,7 @@ class SiteDirectory:
         self._register = register
         self._sites: dict[str, Site] = {}
         self._paths: dict[str, list[LinkedTransmitter]] = {}
+        self._procedures: list[Procedure] = []
 
     def reload(self) -> list[Site]:
         sites = {s.id: s for s in self._register.sites()}
@@ -98,7 +99,11 @@ class SiteDirectory:
         for entries in paths.values():
             entries.sort(key=lambda e: e.transmitter.specificity(), reverse=True)
         self._sites, self._paths = sites, dict(paths)
+        self._procedures = self._register.procedures()
         return list(sites.values())
+
+    def procedure_for(self, site_id: str, kind: AlarmKind) -> Procedure | None:
+        return choose_procedure(self._procedures, site_id, kind)
 
     def site_for(self, record: SignalRecord) -> Site | None:
         if not record.account:
@@ -115,7 +120,8 @@ class SiteDirectory:
 class ProcessorOptions:
     batch: int = 500
     snapshot_every: timedelta = timedelta(seconds=30)
-    register_reload_every: timedelta = timedelta(seconds=30)
+    # A reload costs ~0.3 s per 1,000 sites; changes made in this process reload at once.
+    register_reload_every: timedelta = timedelta(minutes=5)
 
 
 class Processor:
@@ -281,7 +287,7 @@ class Processor:
             return incident
         steps: list[StepState] = []
         if d.site_id is not None:
-            procedure = self._register.procedures_for(d.site_id, d.kind)
+            procedure = self._directory.procedure_for(d.site_id, d.kind)
             if procedure is not None:
                 steps = StepState.from_procedure(procedure.steps)
         title = d.description + (f" — {d.zone_label}" if d.zone_label else "")
@@ -306,7 +312,7 @@ class Processor:
             alarm.signal_ids.append(d.signal_id)
         if d.reactivated:
             alarm.restored_at = None
-        tx.save(incident)
+        tx.save_alarm(alarm)
         return incident.id
 
     def _restore(self, tx: Transaction, d: RestoreAlarm) -> int | None:
@@ -317,7 +323,7 @@ class Processor:
         alarm.restored_at = d.at
         if d.signal_id is not None:
             alarm.signal_ids.append(d.signal_id)
-        tx.save(incident)
+        tx.save_alarm(alarm)
         return incident.id
 
     def _remind(self, tx: Transaction, d: Reminder) -> int | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -55,10 +57,25 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
+_SQLITE_WRITERS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_REGISTRY_LOCK = threading.Lock()
+
+
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """A transaction that reads then writes: serialised on SQLite, plain on PostgreSQL."""
-    with engine.connect().execution_options(immediate=True) as conn, conn.begin():
+    """A transaction that reads then writes: serialised on SQLite, plain on PostgreSQL.
+
+    On SQLite, writers of this process also queue on a lock first: SQLite's own busy
+    handler retries with growing sleeps, which shows up as tens of milliseconds of ACK
+    latency when the journal and the processor want the database at the same moment.
+    """
+    if engine.dialect.name != "sqlite":
+        with engine.connect() as conn, conn.begin():
+            yield conn
+        return
+    with _REGISTRY_LOCK:
+        lock = _SQLITE_WRITERS.setdefault(engine, threading.RLock())
+    with lock, engine.connect().execution_options(immediate=True) as conn, conn.begin():
         yield conn
 
 

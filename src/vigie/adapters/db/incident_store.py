@@ -132,6 +132,11 @@ class SqlIncidents:
                     update(alarms).where(alarms.c.id == alarm.id).values(_alarm_row(alarm))
                 )
 
+    def save_alarm(self, conn: Connection, alarm: Alarm) -> None:
+        """Update one alarm row (a repeat, a restore) without rewriting its incident."""
+        assert alarm.id is not None
+        conn.execute(update(alarms).where(alarms.c.id == alarm.id).values(_alarm_row(alarm)))
+
     # -- the processor's lookups (inside its transaction) ---------------------------
 
     def open_for_site(

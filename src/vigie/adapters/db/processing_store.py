@@ -51,15 +51,21 @@ class ProcessingTransaction:
 
     def add_alarm(self, incident: Incident, alarm: Alarm, key: str, priority: int) -> None:
         assert incident.id is not None
+        before = incident.priority
         incident.add_alarm(alarm, priority)
         self._incidents.insert_alarm(self._conn, incident.id, alarm, key)
-        self._incidents.save(self._conn, incident)
+        if incident.priority != before:
+            self._conn.execute(
+                update(incidents)
+                .where(incidents.c.id == incident.id)
+                .values(priority=incident.priority)
+            )
 
     def alarm(self, key: str) -> tuple[Incident, Alarm] | None:
         return self._incidents.alarm_by_key(self._conn, key)
 
-    def save(self, incident: Incident) -> None:
-        self._incidents.save(self._conn, incident)
+    def save_alarm(self, alarm: Alarm) -> None:
+        self._incidents.save_alarm(self._conn, alarm)
 
     def reminded(self, alarm: Alarm, at: datetime) -> None:
         assert alarm.id is not None

@@ -36,7 +36,14 @@ from vigie.adapters.db.register_tables import (
 )
 from vigie.adapters.db.tables import transmitters
 from vigie.domain.errors import NotFound
-from vigie.domain.register import AlarmKind, Customer, Procedure, Provider, Site
+from vigie.domain.register import (
+    AlarmKind,
+    Customer,
+    Procedure,
+    Provider,
+    Site,
+    choose_procedure,
+)
 from vigie.domain.register_codec import (
     customer_to_dict,
     procedure_from_dict,
@@ -225,10 +232,7 @@ class SqlRegister:
         candidates = self._procedures(
             (procedures.c.site_id == site_id) | procedures.c.site_id.is_(None)
         )
-        covering = [p for p in candidates if kind in p.kinds]
-        own = [p for p in covering if p.site_id == site_id]
-        chosen = own or covering
-        return chosen[0] if chosen else None
+        return choose_procedure(candidates, site_id, kind)
 
     def save_provider(self, provider: Provider) -> None:
         document = provider_to_dict(provider)
