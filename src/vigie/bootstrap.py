@@ -23,19 +23,21 @@ from vigie.adapters.db.processing_store import SqlProcessing
 from vigie.adapters.db.register_repository import SqlRegister
 from vigie.adapters.db.signal_reader import SqlSignalReader
 from vigie.adapters.db.transmitter_repository import SqlTransmitterRepository
+from vigie.adapters.db.user_store import SqlSessions, SqlUsers
 from vigie.config import Settings
 from vigie.domain.logbook import LogKind
 from vigie.entrypoints.receiver.server import Dc09Server, ListenerLimits
 from vigie.entrypoints.web.app import create_app
 from vigie.entrypoints.workers.processing import ProcessingWorker
+from vigie.services.auth import Argon2Hasher, Authenticator, PasswordHasher
 from vigie.services.incident_queue import IncidentQueue
 from vigie.services.logbook import Logbook
 from vigie.services.ports import Clock
-from vigie.services.processor import Processor
+from vigie.services.processor import Processor, ProcessorOptions
 from vigie.services.reception import Reception, ReceptionOptions
 from vigie.services.transmitter_directory import TransmitterDirectory
 
-__all__ = ["Station", "build_station", "run_station"]
+__all__ = ["Station", "build_authenticator", "build_station", "run_station"]
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,7 @@ class Station:
     queue: IncidentQueue
     processor: Processor
     worker: ProcessingWorker
+    auth: Authenticator
     background: list[asyncio.Task[Any]] = field(default_factory=list)
 
     def app(self) -> Any:
@@ -67,6 +70,8 @@ class Station:
             logbook=self.logbook,
             register=self.register,
             queue=self.queue,
+            auth=self.auth,
+            trust_identity_headers=self.settings.trust_identity_headers,
         )
 
     def health(self) -> dict[str, Any]:
@@ -100,6 +105,7 @@ def build_station(
     *,
     clock: Clock | None = None,
     rng: Callable[[int], bytes] | None = None,
+    hasher: PasswordHasher | None = None,
 ) -> Station:
     engine = make_engine(settings.database_url)
     clock = clock or SystemClock()
@@ -127,7 +133,14 @@ def build_station(
     queue = IncidentQueue(
         incidents, logbook, clock, escalate_after=timedelta(seconds=settings.escalate_after)
     )
-    processor = Processor(SqlProcessing(engine, incidents, logbook_store), register, logbook, clock)
+    processor = Processor(
+        SqlProcessing(engine, incidents, logbook_store),
+        register,
+        logbook,
+        clock,
+        # SQLite has one writer: short processing transactions keep ACKs waiting less.
+        options=ProcessorOptions(batch=100 if settings.is_sqlite else 500),
+    )
     worker = ProcessingWorker(processor, queue, engine)
     journal.on_commit = worker.wake
 
@@ -159,6 +172,16 @@ def build_station(
         queue=queue,
         processor=processor,
         worker=worker,
+        auth=build_authenticator(engine, clock, logbook, hasher),
+    )
+
+
+def build_authenticator(
+    engine: Engine, clock: Clock, logbook: Logbook, hasher: PasswordHasher | None = None
+) -> Authenticator:
+    """Sign-in on the users and sessions tables; also what ``vigie user`` uses."""
+    return Authenticator(
+        SqlUsers(engine), SqlSessions(engine), clock, hasher or Argon2Hasher(), logbook=logbook
     )
 
 
@@ -177,10 +200,16 @@ async def start_station(station: Station, *, migrate: bool = True) -> None:
     loop = asyncio.get_running_loop()
     if migrate:
         await loop.run_in_executor(None, upgrade, station.engine)
+    if await loop.run_in_executor(None, station.auth.setting_up):
+        log.warning(
+            "no user yet: the API answers without sign-in until the first administrator "
+            "is created with `vigie user add NAME --role admin`"
+        )
     count = await loop.run_in_executor(None, station.directory.refresh)
     log.info("%d transmitters configured", count)
     station.journal.start()
-    station.worker.start()
+    if station.settings.processor:
+        station.worker.start()
     await station.receiver.start(station.settings.host, station.settings.dc09_port)
     station.background.append(loop.create_task(_refresh_transmitters(station)))
 

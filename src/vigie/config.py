@@ -44,11 +44,20 @@ class Settings(BaseSettings):
         default=True, description="NAK frames with a bad CRC or length (else drop silently)"
     )
     commit_batch: int = Field(default=500, ge=1, le=10000, description="frames per commit at most")
+    processor: bool = Field(
+        default=True,
+        description="run the processing worker here (a receiver-only host sets false)",
+    )
     escalate_after: float = Field(
         default=120.0, gt=0, description="seconds an incident may wait unclaimed before escalation"
     )
     transmitter_refresh: float = Field(
         default=2.0, gt=0, description="seconds between reloads of the transmitter list"
+    )
+    trust_identity_headers: bool = Field(
+        default=False,
+        description="take the user from X-Vigie-User/Role/Card (only behind an "
+        "authenticating reverse proxy that sets them)",
     )
 
     @field_validator("database_url")

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.station import ProcessStation, free_port, start_process
+from tests.support.station import IDENTITY, ProcessStation, free_port, start_process
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
 
@@ -85,7 +85,7 @@ def served(sqlite_url: str, tmp_path: Path) -> Iterator[ProcessStation]:
     for args in (["1234", "--key-hex", KEY_HEX], ["5678"]):
         result = vigie("transmitter", "add", *args, "--db", sqlite_url)
         assert result.returncode == 0, _output(result)
-    server = start_process(sqlite_url, tmp_path / "serve.log")
+    server = start_process(sqlite_url, tmp_path / "serve.log", trust_identity_headers=True)
     try:
         yield server
     finally:
@@ -111,7 +111,9 @@ def test_simulated_panel_is_acked_and_served_by_the_api(served: ProcessStation) 
     assert "<- ACK" in out and '"ACK"0001L0#5678[]' in out
 
     api = served.http
-    signals = httpx.get(f"{api}/api/v1/signals", params={"account": "1234"}, timeout=5).json()
+    signals = httpx.get(
+        f"{api}/api/v1/signals", params={"account": "1234"}, headers=IDENTITY, timeout=5
+    ).json()
     assert [s["transport"] for s in signals] == ["udp", "tcp"]  # newest first
     udp, tcp = signals
     expected_keys = {
@@ -137,14 +139,16 @@ def test_simulated_panel_is_acked_and_served_by_the_api(served: ProcessStation) 
         "FA", "7", "2", "fire",
     )  # fmt: skip
 
-    (cid,) = httpx.get(f"{api}/api/v1/signals?account=5678", timeout=5).json()
+    (cid,) = httpx.get(f"{api}/api/v1/signals?account=5678", headers=IDENTITY, timeout=5).json()
     assert (cid["protocol"], cid["encrypted"], cid["transport"]) == ("ADM-CID", False, "tcp")
     (event,) = cid["events"]
     assert (event["code"], event["qualifier"], event["zone"], event["area"]) == (
         "130", "1", "004", "01",
     )  # fmt: skip
 
-    oldest_first = httpx.get(f"{api}/api/v1/signals", params={"order": "asc", "limit": 2}).json()
+    oldest_first = httpx.get(
+        f"{api}/api/v1/signals", params={"order": "asc", "limit": 2}, headers=IDENTITY
+    ).json()
     assert [s["id"] for s in oldest_first] == sorted(s["id"] for s in oldest_first)
     assert len(oldest_first) == 2
 
@@ -163,7 +167,9 @@ BAD_QUERIES = [
 
 def test_bad_query_parameter_is_422_with_the_reason(served: ProcessStation) -> None:
     for params, field in BAD_QUERIES:
-        response = httpx.get(f"{served.http}/api/v1/signals", params=params, timeout=5)
+        response = httpx.get(
+            f"{served.http}/api/v1/signals", params=params, headers=IDENTITY, timeout=5
+        )
         assert response.status_code == 422, params
         detail = response.json()["detail"]
         assert any(field in item["loc"] and item["msg"] for item in detail), detail

@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from tests.e2e.wire import HOST, wait_for
-from tests.support.station import ProcessStation, journal, start_process
+from tests.support.station import IDENTITY, ProcessStation, journal, start_process
 from vigie.protocols.dc09 import encode_frame, parse_reply
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
@@ -182,14 +182,16 @@ def test_restarted_server_answers(sqlite_url: str, tmp_path: Path) -> None:
         sock.sendall(frame)
         assert parse_reply(sock.recv(1024)).kind == "ACK"
     first.kill()
-    second = start_process(sqlite_url, log, dc09_port=first.dc09_port)
+    second = start_process(sqlite_url, log, dc09_port=first.dc09_port, trust_identity_headers=True)
     try:
         assert httpx.get(f"{second.http}/healthz", timeout=5).status_code == 200
         again = encode_frame("SIA-DCS", sequence=2, account="7100", data="#7100|NBR1")
         with socket.create_connection((HOST, second.dc09_port), timeout=5) as sock:
             sock.sendall(again)
             assert parse_reply(sock.recv(1024)).kind == "ACK"
-        signals = httpx.get(f"{second.http}/api/v1/signals", params={"account": "7100"}).json()
+        signals = httpx.get(
+            f"{second.http}/api/v1/signals", params={"account": "7100"}, headers=IDENTITY
+        ).json()
         assert [s["sequence"] for s in signals] == ["0002", "0001"]
     finally:
         second.stop()

@@ -8,6 +8,8 @@ courante and its chain.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ import pytest
 from my_dc09_spt import dc09_spt
 
 from tests.e2e.wire import HOST, wait_for
+from tests.support.auth import sign_in
 from tests.support.pipeline import example_keys, import_example_register
 from tests.support.station import ProcessStation, start_process
 from vigie.adapters.db.engine import make_engine
@@ -25,8 +28,9 @@ from vigie.domain.register import AlarmKind
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
-ALICE = {"X-Vigie-User": "alice", "X-Vigie-Role": "operator", "X-Vigie-Card": "CAR-069-A"}
-BOB = {"X-Vigie-User": "bob", "X-Vigie-Role": "operator", "X-Vigie-Card": "CAR-069-B"}
+# Operators created with ``vigie user add`` and signed in through the real form.
+OPERATORS = {"alice": "CAR-069-A", "bob": "CAR-069-B"}
+PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
@@ -34,6 +38,14 @@ def station(sqlite_url: str, tmp_path: Path) -> Iterator[ProcessStation]:
     engine = make_engine(sqlite_url)
     import_example_register(engine)
     engine.dispose()
+    for name, card in OPERATORS.items():
+        added = subprocess.run(
+            [sys.executable, "-m", "vigie.entrypoints.cli", "user", "add", name,
+             "--role", "operator", "--card", card, "--card-expiry", "2099-12-31",
+             "--password-stdin", "--db", sqlite_url],
+            input=PASSWORD + "\n", capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        assert added.returncode == 0, added.stdout + added.stderr
     started = start_process(sqlite_url, tmp_path / "serve.log")
     try:
         yield started
@@ -43,7 +55,16 @@ def station(sqlite_url: str, tmp_path: Path) -> Iterator[ProcessStation]:
 
 @pytest.fixture
 def http(station: ProcessStation) -> Iterator[httpx.Client]:
+    """Alice's browser, signed in."""
     with httpx.Client(base_url=station.http, timeout=10) as client:
+        sign_in(client, "alice", PASSWORD)
+        yield client
+
+
+@pytest.fixture
+def bob(station: ProcessStation) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=station.http, timeout=10) as client:
+        sign_in(client, "bob", PASSWORD)
         yield client
 
 
@@ -84,7 +105,7 @@ def _worked(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def test_panel_signals_become_incidents_an_operator_works_and_closes(
-    station: ProcessStation, http: httpx.Client, sqlite_url: str
+    station: ProcessStation, http: httpx.Client, bob: httpx.Client, sqlite_url: str
 ) -> None:
     # -- the panels send (TCP and UDP, plain and AES-128 / AES-256) ------------------------
     boulangerie = _panel(station, "1001", "TCP")  # plain
@@ -160,10 +181,10 @@ def test_panel_signals_become_incidents_an_operator_works_and_closes(
 
     # -- the operator works the intrusion ---------------------------------------------
     url = f"/api/v1/incidents/{intrusion['id']}"
-    claimed = http.post(f"{url}/claim", headers=ALICE)
+    claimed = http.post(f"{url}/claim")
     assert claimed.status_code == 200, claimed.text
     assert (claimed.json()["state"], claimed.json()["holder"]) == ("claimed", "alice")
-    stolen = http.post(f"{url}/claim", headers=BOB)
+    stolen = bob.post(f"{url}/claim")
     assert stolen.status_code == 409 and "alice" in stolen.json()["detail"]
 
     steps = shown["steps"]
@@ -171,35 +192,32 @@ def test_panel_signals_become_incidents_an_operator_works_and_closes(
     optional = [s["number"] for s in steps if not s["mandatory"]]
     assert mandatory and optional
 
-    aside = http.post(f"{url}/steps/{mandatory[0]}", json={"status": "not_applicable"},
-                      headers=ALICE)  # fmt: skip
+    aside = http.post(f"{url}/steps/{mandatory[0]}", json={"status": "not_applicable"})
     assert aside.status_code in (409, 422)
     assert "note" in aside.json()["detail"]
 
     for number in optional:
-        done = http.post(f"{url}/steps/{number}", json={"status": "done"}, headers=ALICE)
+        done = http.post(f"{url}/steps/{number}", json={"status": "done"})
         assert done.status_code == 200, done.text
 
-    early = http.post(f"{url}/close", json={"outcome": "false_alarm_user", "comment": "x"},
-                      headers=ALICE)  # fmt: skip
+    early = http.post(f"{url}/close", json={"outcome": "false_alarm_user", "comment": "x"})
     assert early.status_code == 409
     assert early.json()["detail"] == "mandatory steps still open: " + ", ".join(
         str(n) for n in mandatory
     )
 
     for number in mandatory[:-1]:
-        done = http.post(f"{url}/steps/{number}", json={"status": "done", "note": "ok"},
-                         headers=ALICE)  # fmt: skip
+        done = http.post(f"{url}/steps/{number}", json={"status": "done", "note": "ok"})
         assert done.status_code == 200, done.text
-    last = http.post(f"{url}/steps/{mandatory[-1]}",
-                     json={"status": "not_applicable", "note": "levée de doute négative"},
-                     headers=ALICE)  # fmt: skip
+    last = http.post(
+        f"{url}/steps/{mandatory[-1]}",
+        json={"status": "not_applicable", "note": "levée de doute négative"},
+    )
     assert last.status_code == 200, last.text
 
     closed = http.post(
         f"{url}/close",
         json={"outcome": "false_alarm_user", "comment": "Code erroné du gérant, mot de passe OK"},
-        headers=ALICE,
     )
     assert closed.status_code == 200, closed.text
     body = closed.json()

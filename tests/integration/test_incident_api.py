@@ -26,6 +26,8 @@ from vigie.domain.register import AlarmKind
 API = "/api/v1/incidents"
 ALICE = {"X-Vigie-User": "alice", "X-Vigie-Role": "operator", "X-Vigie-Card": "CAR-A"}
 BOB = {"X-Vigie-User": "bob", "X-Vigie-Role": "operator", "X-Vigie-Card": "CAR-B"}
+# The client's own identity (a trusted proxy's headers) for requests that name none.
+CHIEF = {"X-Vigie-User": "chef", "X-Vigie-Role": "supervisor", "X-Vigie-Card": "CAR-C"}
 ESCALATE_AFTER = 120
 
 
@@ -41,7 +43,7 @@ def pipe(sqlite_url: str, clock: FakeClock) -> Iterator[Pipeline]:
 
 @pytest.fixture
 def client(pipe: Pipeline) -> TestClient:
-    return TestClient(pipe.app())
+    return TestClient(pipe.app(trust_identity_headers=True), headers=CHIEF)
 
 
 def _burglary(pipe: Pipeline, client: TestClient) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from vigie.entrypoints.web.app import create_app
 from vigie.services.logbook import Logbook
 
 OPERATOR = {"X-Vigie-User": "jdupont", "X-Vigie-Role": "operator", "X-Vigie-Card": "CAR-1"}
+# The client's own identity (a trusted proxy's headers) for requests that name none.
+SUPERVISOR = {"X-Vigie-User": "chef", "X-Vigie-Role": "supervisor", "X-Vigie-Card": "CAR-2"}
 
 
 @pytest.fixture
@@ -37,8 +39,13 @@ def logbook(engine: Engine, clock: FakeClock) -> Logbook:
 
 @pytest.fixture
 def client(engine: Engine, logbook: Logbook) -> TestClient:
-    app = create_app(SqlSignalReader(engine), lambda: {"status": "ok"}, logbook=logbook)
-    return TestClient(app)
+    app = create_app(
+        SqlSignalReader(engine),
+        lambda: {"status": "ok"},
+        logbook=logbook,
+        trust_identity_headers=True,
+    )
+    return TestClient(app, headers=SUPERVISOR)
 
 
 def test_a_manual_entry_is_attributed_to_the_request(client: TestClient) -> None:
@@ -57,9 +64,12 @@ def test_a_manual_entry_is_attributed_to_the_request(client: TestClient) -> None
     assert (
         entry["at"] == "2026-11-28T12:00:00.000000Z" and entry["at_local"] == "28/11/2026 13:00:00"
     )
-    anonymous = client.post("/api/v1/logbook", json={"text": "Sans nom"}).json()
-    assert (anonymous["author"], anonymous["role"]) == ("anonymous", "anonymous")
-    assert anonymous["prev_hash"] == entry["hash"]
+    # nobody is anonymous any more: no identity, no entry
+    anonymous = TestClient(client.app).post("/api/v1/logbook", json={"text": "Sans nom"})
+    assert anonymous.status_code == 401
+    chief = client.post("/api/v1/logbook", json={"text": "Relève"}).json()
+    assert (chief["author"], chief["role"]) == ("chef", "supervisor")
+    assert chief["prev_hash"] == entry["hash"]
 
 
 def test_bad_entries_get_a_reason(client: TestClient) -> None:
@@ -150,6 +160,6 @@ def test_export_csv_and_pdf(client: TestClient, logbook: Logbook, clock: FakeClo
 
 
 def test_without_a_logbook_the_api_says_so(engine: Engine) -> None:
-    app = create_app(SqlSignalReader(engine), lambda: {"status": "ok"})
-    answer = TestClient(app).get("/api/v1/logbook")
+    app = create_app(SqlSignalReader(engine), lambda: {"status": "ok"}, trust_identity_headers=True)
+    answer = TestClient(app, headers=SUPERVISOR).get("/api/v1/logbook")
     assert answer.status_code == 503

@@ -37,9 +37,11 @@ def store(sqlite_url: str) -> Iterator[SqlRegister]:
 
 @pytest.fixture
 def client(store: SqlRegister) -> TestClient:
-    app = create_app(_NoSignals(), lambda: {"status": "ok"}, register=store)
+    app = create_app(
+        _NoSignals(), lambda: {"status": "ok"}, register=store, trust_identity_headers=True
+    )
     app.state.word_hasher = lambda word: hash_word(word, cost=2**4)
-    return TestClient(app)
+    return TestClient(app, headers={"X-Vigie-User": "admin", "X-Vigie-Role": "admin"})
 
 
 SITE: dict[str, Any] = {

@@ -165,7 +165,9 @@ class Pipeline:
 
     # -- the console's side ------------------------------------------------------------
 
-    def app(self) -> Any:
+    def app(self, **options: Any) -> Any:
+        """The HTTP API; ``options`` go to ``create_app`` (``auth``, ``trust_identity_headers``)."""
+
         def health() -> dict[str, Any]:
             return {"status": "ok"}
 
@@ -175,6 +177,7 @@ class Pipeline:
             logbook=self.logbook,
             register=self.register,
             queue=self.queue,
+            **options,
         )
 
     def close(self) -> None:

@@ -27,6 +27,9 @@ from vigie.domain.signals import SignalRecord, StoredSignal
 from vigie.domain.transmitters import Transmitter
 from vigie.services.ports import SignalFilter
 
+# Who reads the API of a station started with ``trust_identity_headers``.
+IDENTITY = {"X-Vigie-User": "chef", "X-Vigie-Role": "supervisor", "X-Vigie-Card": "CAR-069-C"}
+
 
 def free_port() -> int:
     """A port free for both TCP and UDP on 127.0.0.1."""
@@ -118,12 +121,21 @@ class ProcessStation:
 
 
 def start_process(
-    db_url: str, log_path: Path, dc09_port: int | None = None, timeout: float = 30.0
+    db_url: str,
+    log_path: Path,
+    dc09_port: int | None = None,
+    timeout: float = 30.0,
+    *,
+    trust_identity_headers: bool = False,
 ) -> ProcessStation:
-    """``vigie serve`` in its own process; returns once /healthz answers 200."""
+    """``vigie serve`` in its own process; returns once /healthz answers 200.
+
+    ``trust_identity_headers``: the API takes the user from X-Vigie-* headers, as behind
+    an authenticating proxy (see ``IDENTITY``), instead of wanting a signed-in session."""
     dc09_port = dc09_port or free_port()
     http_port = free_port()
     env = dict(os.environ, VIGIE_TRANSMITTER_REFRESH="0.2")
+    env["VIGIE_TRUST_IDENTITY_HEADERS"] = "true" if trust_identity_headers else "false"
     log = log_path.open("ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "vigie.entrypoints.cli", "serve", "--db", db_url,

@@ -25,6 +25,7 @@ from vigie.domain.register import AlarmKind, ProcedureStep, StepKind
 __all__ = [
     "DEFAULT_PRIORITIES",
     "Alarm",
+    "AlarmOf",
     "Incident",
     "IncidentRefused",
     "IncidentState",
@@ -119,6 +120,15 @@ class Alarm:
     @property
     def restored(self) -> bool:
         return self.restored_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmOf:
+    """An alarm found by its key, with what the processor needs of its incident."""
+
+    incident_id: int
+    incident_open: bool
+    alarm: Alarm
 
 
 @dataclass(slots=True)

@@ -19,6 +19,7 @@ from vigie.domain.errors import DomainError
 from vigie.domain.transmitters import Transmitter
 from vigie.entrypoints.cli_logbook import logbook_app
 from vigie.entrypoints.cli_register import export_command, import_command
+from vigie.entrypoints.cli_users import user_app
 from vigie.protocols.dc09 import Dc09Key
 
 __all__ = ["app"]
@@ -31,6 +32,7 @@ app.add_typer(transmitter_app, name="transmitter")
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(db_app, name="db")
 app.add_typer(logbook_app, name="logbook")
+app.add_typer(user_app, name="user")
 app.command("import")(import_command)
 app.command("export")(export_command)
 

@@ -29,7 +29,7 @@ from vigie.domain.engine import (
     RestoreAlarm,
     StateChange,
 )
-from vigie.domain.incidents import Alarm, Incident, StepState
+from vigie.domain.incidents import Alarm, AlarmOf, Incident, StepState
 from vigie.domain.logbook import LogDraft, LogKind
 from vigie.domain.register import AlarmKind, Procedure, Site, choose_procedure
 from vigie.domain.register_set import LinkedTransmitter
@@ -57,7 +57,7 @@ class Transaction(Protocol):
 
     def add_alarm(self, incident: Incident, alarm: Alarm, key: str, priority: int) -> None: ...
 
-    def alarm(self, key: str) -> tuple[Incident, Alarm] | None: ...
+    def alarm(self, key: str) -> AlarmOf | None: ...
 
     def save_alarm(self, alarm: Alarm) -> None: ...
 
@@ -190,14 +190,26 @@ class Processor:
         if not batch:
             return 0
         now = self._clock.now()
+        # Decide first, outside the write transaction (the engine is pure and in memory):
+        # the database's write lock is then held only for the writes. If the writes fail,
+        # the worker restarts the processor, which rebuilds the engine from the database.
+        decided = [
+            (
+                stored.id,
+                self.engine.on_signal(
+                    stored.id,
+                    record,
+                    self._directory.site_for(record),
+                    now,
+                    duplicate_of=stored.duplicate_of,
+                ),
+            )
+            for stored, record in batch
+        ]
         with self._store.transaction() as tx:
             drafts: list[LogDraft] = []
-            for stored, record in batch:
-                site = self._directory.site_for(record)
-                decisions = self.engine.on_signal(
-                    stored.id, record, site, now, duplicate_of=stored.duplicate_of
-                )
-                drafts.extend(self._apply(tx, decisions, stored.id))
+            for signal_id, decisions in decided:
+                drafts.extend(self._apply(tx, decisions, signal_id))
             tx.log(drafts)
             tx.processed([s.id for s, _ in batch], now)
             self._last_signal_id = batch[-1][0].id
@@ -301,8 +313,8 @@ class Processor:
         found = tx.alarm(d.key)
         if found is None:
             return None
-        incident, alarm = found
-        if not incident.is_open:
+        alarm = found.alarm
+        if not found.incident_open:
             # The operator closed the episode: the repeat starts a new one.
             self.engine.alarm_closed(d.key)
             return self._raise(tx, self._as_new(alarm, d)).id
@@ -313,29 +325,28 @@ class Processor:
         if d.reactivated:
             alarm.restored_at = None
         tx.save_alarm(alarm)
-        return incident.id
+        return found.incident_id
 
     def _restore(self, tx: Transaction, d: RestoreAlarm) -> int | None:
         found = tx.alarm(d.key)
         if found is None:
             return None
-        incident, alarm = found
+        alarm = found.alarm
         alarm.restored_at = d.at
         if d.signal_id is not None:
             alarm.signal_ids.append(d.signal_id)
         tx.save_alarm(alarm)
-        return incident.id
+        return found.incident_id
 
     def _remind(self, tx: Transaction, d: Reminder) -> int | None:
         found = tx.alarm(d.key)
         if found is None:
             return None
-        incident, alarm = found
-        if not incident.is_open:
+        if not found.incident_open:
             self.engine.alarm_closed(d.key)
-            return incident.id
-        tx.reminded(alarm, d.at)
-        return incident.id
+            return found.incident_id
+        tx.reminded(found.alarm, d.at)
+        return found.incident_id
 
     def _as_new(self, alarm: Alarm, d: RepeatAlarm) -> RaiseAlarm:
         return RaiseAlarm(

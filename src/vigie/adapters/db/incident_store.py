@@ -19,17 +19,28 @@ from sqlalchemy import Connection, Engine, select, update
 from vigie.adapters.db.engine import as_utc, write_transaction
 from vigie.adapters.db.incident_tables import alarms, incidents
 from vigie.adapters.db.logbook_store import SqlLogbook
-from vigie.domain.incidents import Alarm, Incident, IncidentState, Outcome, StepState, StepStatus
+from vigie.domain.incidents import (
+    Alarm,
+    AlarmOf,
+    Incident,
+    IncidentState,
+    Outcome,
+    StepState,
+    StepStatus,
+)
 from vigie.domain.logbook import LogDraft
 from vigie.domain.register import AlarmKind, StepKind
 
-__all__ = ["SqlIncidents"]
+__all__ = ["MAX_SIGNAL_IDS", "SqlIncidents"]
 
 T = TypeVar("T")
 _OPEN = (IncidentState.WAITING.value, IncidentState.CLAIMED.value, IncidentState.ON_HOLD.value)
 
 
 LogFor = Callable[[Incident, Any], Sequence[LogDraft]]
+
+# A flooded alarm keeps its count; only the latest signal ids are listed with it.
+MAX_SIGNAL_IDS = 50
 
 
 class SqlIncidents:
@@ -154,21 +165,22 @@ class SqlIncidents:
         found = conn.execute(query.order_by(incidents.c.id.desc()).limit(1)).scalar()
         return self.load(conn, int(found), for_update=True) if found is not None else None
 
-    def alarm_by_key(self, conn: Connection, key: str) -> tuple[Incident, Alarm] | None:
-        """The latest alarm raised under ``key`` (the engine's alarm identity)."""
+    def alarm_by_key(self, conn: Connection, key: str) -> AlarmOf | None:
+        """The latest alarm raised under ``key`` (the engine's alarm identity), with its
+        incident's id and whether it is open — one query, whatever the incident's size."""
         query = (
-            select(alarms.c.incident_id, alarms.c.id)
+            select(alarms, incidents.c.state)
+            .join(incidents, incidents.c.id == alarms.c.incident_id)
             .where(alarms.c.key == key)
             .order_by(alarms.c.id.desc())
             .limit(1)
         )
-        found = conn.execute(query).first()
-        if found is None:
+        row = conn.execute(query).first()
+        if row is None:
             return None
-        incident = self.load(conn, int(found[0]), for_update=True)
-        assert incident is not None
-        alarm = next(a for a in incident.alarms if a.id == int(found[1]))
-        return incident, alarm
+        mapping = row._mapping
+        is_open = mapping["state"] != IncidentState.CLOSED.value
+        return AlarmOf(int(mapping["incident_id"]), is_open, _to_alarm(mapping))
 
     def load(self, conn: Connection, incident_id: int, for_update: bool = False) -> Incident | None:
         query = select(incidents).where(incidents.c.id == incident_id)
@@ -286,7 +298,7 @@ def _alarm_row(alarm: Alarm) -> dict[str, Any]:
         "raised_at": alarm.raised_at,
         "last_at": alarm.last_at,
         "restored_at": alarm.restored_at,
-        "signal_ids": list(alarm.signal_ids),
+        "signal_ids": list(alarm.signal_ids[-MAX_SIGNAL_IDS:]),
     }
 
 

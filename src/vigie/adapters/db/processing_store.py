@@ -21,7 +21,7 @@ from vigie.adapters.db.incident_tables import alarms, engine_snapshots, incident
 from vigie.adapters.db.logbook_store import SqlLogbook
 from vigie.adapters.db.signal_reader import signal_from_row
 from vigie.adapters.db.tables import signals
-from vigie.domain.incidents import Alarm, Incident
+from vigie.domain.incidents import Alarm, AlarmOf, Incident
 from vigie.domain.logbook import LogDraft
 from vigie.domain.signals import SignalRecord, StoredSignal
 
@@ -61,7 +61,7 @@ class ProcessingTransaction:
                 .values(priority=incident.priority)
             )
 
-    def alarm(self, key: str) -> tuple[Incident, Alarm] | None:
+    def alarm(self, key: str) -> AlarmOf | None:
         return self._incidents.alarm_by_key(self._conn, key)
 
     def save_alarm(self, alarm: Alarm) -> None:

@@ -33,9 +33,7 @@ sessions = Table(
     "sessions",
     metadata,
     Column("id", String(64), primary_key=True),  # sha256(token), hex
-    Column(
-        "user_name", String(64), ForeignKey("users.name", ondelete="CASCADE"), nullable=False
-    ),
+    Column("user_name", String(64), ForeignKey("users.name", ondelete="CASCADE"), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("last_seen", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),

@@ -1,8 +1,7 @@
 """``/api/v1/logbook``: read, add to, correct, verify and export the main courante.
 
-Who writes is taken from the request (``X-Vigie-User``, ``X-Vigie-Role``, ``X-Vigie-Card``
-headers and the client address) until the console brings sessions; every entry is
-attributable all the same (design invariant 4).
+Who writes is the signed-in user (``actor.current_actor``: session, role, CNAPS card and
+client address); every entry is attributable (design invariant 4).
 """
 
 from __future__ import annotations

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 
-from vigie.entrypoints.web import api_incidents, api_logbook, api_register, api_signals
+from vigie.entrypoints.web import (
+    api_incidents,
+    api_logbook,
+    api_register,
+    api_signals,
+    auth_routes,
+)
+from vigie.entrypoints.web.actor import guard
+from vigie.entrypoints.web.security import SecurityHeaders
+from vigie.services.auth import Authenticator
 from vigie.services.incident_queue import IncidentQueue
 from vigie.services.logbook import Logbook
 from vigie.services.ports import SignalReader
@@ -23,22 +34,40 @@ def create_app(
     logbook: Logbook | None = None,
     register: Any | None = None,
     queue: IncidentQueue | None = None,
+    auth: Authenticator | None = None,
+    trust_identity_headers: bool = False,
 ) -> FastAPI:
-    """``register`` (a ``SqlRegister``) serves the /api/v1 register routes."""
+    """``register`` (a ``SqlRegister``) serves the /api/v1 register routes.
+
+    Every /api/v1 route needs a signed-in user (``auth``'s session cookie, or the
+    X-Vigie-* headers of a trusted reverse proxy when ``trust_identity_headers``);
+    writes need the permission of their router (see ``actor.guard``)."""
     app = FastAPI(
         title="Vigie",
         version="0.1.0",
         description="Monitoring-centre platform: alarm reception, processing, console.",
     )
+    app.add_middleware(SecurityHeaders)
+    app.state.auth = auth
+    app.state.trust_identity_headers = trust_identity_headers
+    app.include_router(auth_routes.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
     app.state.signal_reader = signal_reader
-    app.include_router(api_signals.router)
+    app.include_router(api_signals.router, dependencies=[Depends(guard("console.view"))])
     if register is not None:
         app.state.register = register
-    app.include_router(api_register.router)
+    app.include_router(
+        api_register.router, dependencies=[Depends(guard("console.view", "register.edit"))]
+    )
     app.state.logbook = logbook
-    app.include_router(api_logbook.router)
+    app.include_router(
+        api_logbook.router, dependencies=[Depends(guard("console.view", "logbook.write"))]
+    )
     app.state.queue = queue
-    app.include_router(api_incidents.router)
+    app.include_router(
+        api_incidents.router,
+        dependencies=[Depends(guard("console.view", "queue.work", writes_take_alarms=True))],
+    )
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:

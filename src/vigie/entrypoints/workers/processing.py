@@ -82,9 +82,13 @@ class ProcessingWorker:
     def _serve(self) -> None:
         last_tick = 0.0
         while not self._stop.is_set():
-            while self._processor.run_once():
-                if self._stop.is_set():
-                    return
+            while True:
+                started = time.monotonic()
+                if not self._processor.run_once() or self._stop.is_set():
+                    break
+                # Busy at most half the time: the receiver shares this process (and, on
+                # SQLite, the write lock); an ACK must not wait behind a backlog.
+                self._stop.wait(time.monotonic() - started)
             if time.monotonic() - last_tick >= self._tick_every:
                 self._processor.tick()
                 self._queue.tick()
