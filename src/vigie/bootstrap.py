@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 from collections.abc import Callable
@@ -139,7 +140,7 @@ def build_station(
         logbook,
         clock,
         # SQLite has one writer: short processing transactions keep ACKs waiting less.
-        options=ProcessorOptions(batch=100 if settings.is_sqlite else 500),
+        options=ProcessorOptions(batch=50 if settings.is_sqlite else 500),
     )
     worker = ProcessingWorker(processor, queue, engine)
     journal.on_commit = worker.wake
@@ -212,6 +213,11 @@ async def start_station(station: Station, *, migrate: bool = True) -> None:
         station.worker.start()
     await station.receiver.start(station.settings.host, station.settings.dc09_port)
     station.background.append(loop.create_task(_refresh_transmitters(station)))
+    # What start-up built lives as long as the process: keep the collector off it, and
+    # collect less often, so no full-heap pass lands in the middle of an ACK.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 
 async def stop_station(station: Station) -> None:
