@@ -26,7 +26,10 @@ from vigie.adapters.db.signal_reader import SqlSignalReader
 from vigie.adapters.db.transmitter_repository import SqlTransmitterRepository
 from vigie.adapters.db.user_store import SqlSessions, SqlUsers
 from vigie.config import Settings
+from vigie.domain.engine import EngineConfig
+from vigie.domain.incidents import DEFAULT_PRIORITIES
 from vigie.domain.logbook import LogKind
+from vigie.domain.register import AlarmKind
 from vigie.entrypoints.receiver.server import Dc09Server, ListenerLimits
 from vigie.entrypoints.web.app import create_app
 from vigie.entrypoints.workers.processing import ProcessingWorker
@@ -139,6 +142,12 @@ def build_station(
         register,
         logbook,
         clock,
+        EngineConfig(
+            flood_window_seconds=settings.flood_window,
+            reminder_after=timedelta(minutes=settings.reminder_after),
+            priorities=DEFAULT_PRIORITIES
+            | {AlarmKind(kind): p for kind, p in settings.priorities.items()},
+        ),
         # SQLite has one writer: short processing transactions keep ACKs waiting less.
         options=ProcessorOptions(batch=50 if settings.is_sqlite else 500),
     )

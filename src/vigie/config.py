@@ -12,6 +12,8 @@ from typing import Any
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from vigie.domain.register import AlarmKind
+
 __all__ = ["DEFAULT_DATABASE_URL", "ConfigError", "Settings", "load_settings"]
 
 DEFAULT_DATABASE_URL = "sqlite:///var/vigie.db"
@@ -48,6 +50,16 @@ class Settings(BaseSettings):
         default=True,
         description="run the processing worker here (a receiver-only host sets false)",
     )
+    flood_window: int = Field(
+        default=300, ge=0, description="seconds in which a zone repeating is one alarm"
+    )
+    reminder_after: float = Field(
+        default=30.0, gt=0, description="minutes before an unrestored alarm is recalled"
+    )
+    priorities: dict[str, int] = Field(
+        default_factory=dict,
+        description='priority by alarm kind, 1 = most urgent, e.g. {"fire": 1, "holdup": 2}',
+    )
     escalate_after: float = Field(
         default=120.0, gt=0, description="seconds an incident may wait unclaimed before escalation"
     )
@@ -65,6 +77,17 @@ class Settings(BaseSettings):
     def _known_database(cls, value: str) -> str:
         if not value.startswith(("sqlite:", "sqlite+", "postgresql:", "postgresql+")):
             raise ValueError("a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+    @field_validator("priorities")
+    @classmethod
+    def _known_kinds(cls, value: dict[str, int]) -> dict[str, int]:
+        kinds = {kind.value for kind in AlarmKind}
+        unknown = sorted(set(value) - kinds)
+        if unknown:
+            raise ValueError(f"alarm kinds among {sorted(kinds)}, not {unknown}")
+        if any(p < 1 for p in value.values()):
+            raise ValueError("priorities of 1 or more")
         return value
 
     @property

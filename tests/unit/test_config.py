@@ -31,3 +31,11 @@ def test_a_bad_value_is_one_line_naming_the_field(monkeypatch: pytest.MonkeyPatc
 def test_an_unknown_database_scheme_is_refused() -> None:
     with pytest.raises(ConfigError, match=r"database_url.*sqlite:/// or postgresql"):
         load_settings(database_url="mysql://x")
+
+
+def test_priorities_are_configurable_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VIGIE_PRIORITIES", '{"fire": 1, "holdup": 2}')
+    assert load_settings().priorities == {"fire": 1, "holdup": 2}
+    monkeypatch.setenv("VIGIE_PRIORITIES", '{"flood": 1}')
+    with pytest.raises(ConfigError, match=r"priorities \(VIGIE_PRIORITIES\): alarm kinds among"):
+        load_settings()
