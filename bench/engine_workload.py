@@ -42,7 +42,7 @@ from vigie.adapters.db.migrate import upgrade
 from vigie.adapters.db.processing_store import SqlProcessing
 from vigie.adapters.db.register_repository import SqlRegister
 from vigie.adapters.db.tables import signals
-from vigie.domain.register import Site
+from vigie.domain.register import Procedure, Site
 from vigie.domain.register_set import LinkedTransmitter, Register
 from vigie.domain.signals import SignalRecord, StoredSignal, Transport
 from vigie.protocols.dc09 import Dc09Key, encode_frame
@@ -103,6 +103,9 @@ class MemoryRegister:
 
     def transmitters(self) -> list[LinkedTransmitter]:
         return list(self._register.transmitters)
+
+    def procedures(self) -> list[Procedure]:
+        return list(self._register.procedures)
 
 
 class _SteppedClock:
