@@ -110,7 +110,13 @@ def demo(
 
     from vigie.adapters.db.migrate import upgrade
     from vigie.bootstrap import Station, build_station, run_station
-    from vigie.entrypoints.demo import demo_panels, load_example_register, run_demo_panels
+    from vigie.entrypoints.demo import (
+        create_demo_users,
+        demo_panels,
+        demo_password,
+        load_example_register,
+        run_demo_panels,
+    )
 
     settings = _settings(
         database_url=db, host="127.0.0.1", dc09_port=dc09_port, http_port=http_port
@@ -121,6 +127,12 @@ def demo(
     if load_example_register(station.register, register_file):
         typer.echo(f"example register loaded from {register_file}", err=True)
     panels = demo_panels(station.register)
+    users = create_demo_users(station.auth)
+    accounts = "".join(
+        f"  {'Sign in as' if not i else '          '}    : {u.name} / {demo_password(u)} "
+        f"({u.role})\n"
+        for i, u in enumerate(users)
+    )
     stop = threading.Event()
 
     def ready(running: Station) -> None:
@@ -133,6 +145,7 @@ def demo(
             f"  Main courante : http://127.0.0.1:{settings.http_port}/api/v1/logbook\n"
             f"  DC-09 receiver: 127.0.0.1:{running.receiver.port} (TCP and UDP), "
             f"{len(panels)} simulated panels\n"
+            f"{accounts}"
             "  Stop with Ctrl-C.\n"
         )
 

@@ -13,19 +13,24 @@ import logging
 import random
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from vigie.adapters.db.register_repository import SqlRegister
 from vigie.domain.register import Site
+from vigie.domain.users import Role, User
 from vigie.entrypoints.simulator import PanelSimulator, cid_body, sia_body
 from vigie.protocols.dc09 import Dc09Key
+from vigie.services.auth import Authenticator
 from vigie.services.register_io import parse_register_json
 
 __all__ = [
+    "DEMO_USERS",
     "EXAMPLE_REGISTER",
     "DemoPanel",
+    "create_demo_users",
     "demo_panels",
+    "demo_password",
     "load_example_register",
     "run_demo_panels",
 ]
@@ -55,6 +60,28 @@ class DemoPanel:
     protocol: str  # SIA-DCS or ADM-CID
     udp: bool
     key: Dc09Key | None
+
+
+# Demonstration accounts, created on an empty database; the passwords are printed.
+DEMO_USERS = (
+    User("operateur", Role.OPERATOR, "CAR-069-2031-01-01-20260000001", date(2031, 1, 1),
+         display_name="Opératrice de démonstration"),
+    User("superviseur", Role.SUPERVISOR, "CAR-069-2031-01-01-20260000002", date(2031, 1, 1),
+         display_name="Chef de poste de démonstration"),
+    User("admin", Role.ADMIN, "CAR-069-2031-01-01-20260000003", date(2031, 1, 1),
+         display_name="Administrateur de démonstration"),
+)  # fmt: skip
+
+
+def demo_password(user: User) -> str:
+    return f"vigie-demo-{user.name}"
+
+
+def create_demo_users(auth: Authenticator) -> list[User]:
+    """Create the demonstration users on a station that has none; returns those created."""
+    if auth.users.all():
+        return []
+    return [auth.add_user(user, demo_password(user)) for user in DEMO_USERS]
 
 
 def load_example_register(register: SqlRegister, path: Path = EXAMPLE_REGISTER) -> bool:
