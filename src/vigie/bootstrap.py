@@ -32,6 +32,7 @@ from vigie.domain.logbook import LogKind
 from vigie.domain.register import AlarmKind
 from vigie.entrypoints.receiver.server import Dc09Server, ListenerLimits
 from vigie.entrypoints.web.app import create_app
+from vigie.entrypoints.web.live import LiveHub
 from vigie.entrypoints.workers.processing import ProcessingWorker
 from vigie.services.auth import Argon2Hasher, Authenticator, PasswordHasher
 from vigie.services.incident_queue import IncidentQueue
@@ -65,6 +66,7 @@ class Station:
     processor: Processor
     worker: ProcessingWorker
     auth: Authenticator
+    live: LiveHub = field(default_factory=LiveHub)
     background: list[asyncio.Task[Any]] = field(default_factory=list)
 
     def app(self) -> Any:
@@ -76,6 +78,7 @@ class Station:
             queue=self.queue,
             auth=self.auth,
             trust_identity_headers=self.settings.trust_identity_headers,
+            live=self.live,
         )
 
     def health(self) -> dict[str, Any]:
@@ -153,6 +156,8 @@ def build_station(
     )
     worker = ProcessingWorker(processor, queue, engine)
     journal.on_commit = worker.wake
+    live = LiveHub()
+    worker.on_change = live.notify  # the worker's thread -> the consoles' event loop
 
     def register_changed(kind: str, text: str, data: dict[str, Any]) -> None:
         logbook.record(LogKind.REGISTER_CHANGE, text, data={"change": kind, **data})
@@ -183,6 +188,7 @@ def build_station(
         processor=processor,
         worker=worker,
         auth=build_authenticator(engine, clock, logbook, hasher),
+        live=live,
     )
 
 

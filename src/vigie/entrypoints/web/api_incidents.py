@@ -59,6 +59,7 @@ def take_next(request: Request, actor: CurrentActor) -> dict[str, Any]:
     incident = _queue(request).claim_next(actor)
     if incident is None:
         raise HTTPException(status_code=404, detail="no incident is waiting")
+    _changed(request)
     return incident_json(incident)
 
 
@@ -111,7 +112,15 @@ def _act(action: Any, request: Request) -> dict[str, Any]:
         incident: Incident = action(_queue(request))
     except (IncidentRefused, LookupError) as exc:
         raise _refused(exc) from None
+    _changed(request)
     return incident_json(incident)
+
+
+def _changed(request: Request) -> None:
+    """Wake the consoles (``live.LiveHub``): the queue changed."""
+    hub = getattr(request.app.state, "live", None)
+    if hub is not None:
+        hub.notify()
 
 
 def _time(value: Any) -> str | None:

@@ -16,8 +16,10 @@ from vigie.entrypoints.web import (
     api_register,
     api_signals,
     auth_routes,
+    console,
 )
 from vigie.entrypoints.web.actor import guard
+from vigie.entrypoints.web.live import LiveHub
 from vigie.entrypoints.web.security import SecurityHeaders
 from vigie.services.auth import Authenticator
 from vigie.services.incident_queue import IncidentQueue
@@ -36,12 +38,16 @@ def create_app(
     queue: IncidentQueue | None = None,
     auth: Authenticator | None = None,
     trust_identity_headers: bool = False,
+    live: LiveHub | None = None,
 ) -> FastAPI:
     """``register`` (a ``SqlRegister``) serves the /api/v1 register routes.
 
     Every /api/v1 route needs a signed-in user (``auth``'s session cookie, or the
     X-Vigie-* headers of a trusted reverse proxy when ``trust_identity_headers``);
-    writes need the permission of their router (see ``actor.guard``)."""
+    writes need the permission of their router (see ``actor.guard``).
+
+    ``live`` wakes the consoles' WebSockets (``/ws/console``) when incidents change; the
+    station passes the hub its processing worker notifies, else the app makes its own."""
     app = FastAPI(
         title="Vigie",
         version="0.1.0",
@@ -68,10 +74,12 @@ def create_app(
         api_incidents.router,
         dependencies=[Depends(guard("console.view", "queue.work", writes_take_alarms=True))],
     )
+    app.state.live = live if live is not None else LiveHub()
+    app.include_router(console.router)
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:
-        return RedirectResponse("/docs")
+        return RedirectResponse("/console")  # which sends visitors to /login first
 
     @app.get("/healthz", tags=["health"], summary="Is the station able to receive?")
     def healthz() -> JSONResponse:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 
 from sqlalchemy import Connection, Engine, text
@@ -46,6 +47,9 @@ class ProcessingWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.leader = False
+        # Called (from this worker's thread) after a batch or a tick that changed
+        # something: the web consoles' hub hangs there.
+        self.on_change: Callable[[], None] | None = None
 
     def wake(self) -> None:
         self._wake.set()
@@ -84,20 +88,31 @@ class ProcessingWorker:
         while not self._stop.is_set():
             while True:
                 started = time.monotonic()
-                if not self._processor.run_once() or self._stop.is_set():
+                done = self._processor.run_once()
+                if done:
+                    self._changed()
+                if not done or self._stop.is_set():
                     break
                 # Busy at most half the time: the receiver shares this process (and, on
                 # SQLite, the write lock); an ACK must not wait behind a backlog.
                 self._stop.wait(time.monotonic() - started)
             if time.monotonic() - last_tick >= self._tick_every:
-                self._processor.tick()
-                self._queue.tick()
+                decided = self._processor.tick()
+                if self._queue.tick() or decided:
+                    self._changed()
                 last_tick = time.monotonic()
             if self._wake.wait(self._poll):
                 # Let a burst gather: one larger batch costs the receiver less CPU than
                 # many small ones, and an alarm is still in the queue well under a second.
                 self._stop.wait(self._coalesce)
             self._wake.clear()
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            try:
+                self.on_change()
+            except Exception:  # a console's trouble must not stop processing
+                log.exception("change notification failed")
 
     def _leadership(self) -> AbstractContextManager[bool]:
         if self._db.dialect.name != "postgresql":
