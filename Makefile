@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 RUN    := $(VENV)/.installed-run
 DEV    := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench bench-receiver bench-engine install clean
+.PHONY: demo test lint bench bench-receiver bench-engine screenshot install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ bench-receiver: $(DEV)
 
 bench-engine: $(DEV)
 	$(BIN)/python -m bench.engine
+
+## make screenshot: refresh docs/screenshot-console.png (taken by the browser tests)
+screenshot: $(DEV)
+	VIGIE_SCREENSHOT=1 $(BIN)/pytest tests/browser -k screenshot
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -199,6 +199,7 @@ def _base(principal: Principal, lang: str, flash: str = "") -> dict[str, Any]:
         "t": i18n.texts(lang),
         "user": principal.user.name,
         "role": str(principal.user.role),
+        "role_label": i18n.ROLES[lang].get(str(principal.user.role), str(principal.user.role)),
         "csrf_token": session.csrf_token if session is not None else "",
         "flash": flash,
     }

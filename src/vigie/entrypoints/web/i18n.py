@@ -170,6 +170,13 @@ OUTCOMES: dict[str, dict[str, str]] = {
            "test": "Test", "other": "Other"},
 }  # fmt: skip
 
+ROLES: dict[str, dict[str, str]] = {
+    "fr": {"operator": "opérateur", "supervisor": "chef de poste", "admin": "administrateur",
+           "agent": "agent d'intervention", "customer": "client"},
+    "en": {"operator": "operator", "supervisor": "supervisor", "admin": "administrator",
+           "agent": "intervention agent", "customer": "customer"},
+}  # fmt: skip
+
 STEP_STATUSES: dict[str, dict[str, str]] = {
     "fr": {"open": "à faire", "done": "fait", "not_applicable": "sans objet"},
     "en": {"open": "to do", "done": "done", "not_applicable": "not applicable"},
