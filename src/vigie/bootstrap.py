@@ -25,6 +25,7 @@ from vigie.adapters.db.register_repository import SqlRegister
 from vigie.adapters.db.signal_reader import SqlSignalReader
 from vigie.adapters.db.transmitter_repository import SqlTransmitterRepository
 from vigie.adapters.db.user_store import SqlSessions, SqlUsers
+from vigie.bootstrap_pages import page_services
 from vigie.config import Settings
 from vigie.domain.engine import EngineConfig
 from vigie.domain.incidents import DEFAULT_PRIORITIES
@@ -79,6 +80,7 @@ class Station:
             auth=self.auth,
             trust_identity_headers=self.settings.trust_identity_headers,
             live=self.live,
+            **page_services(self.engine, self.logbook, self.queue, self.clock),
         )
 
     def health(self) -> dict[str, Any]:
@@ -138,7 +140,11 @@ def build_station(
     register = SqlRegister(engine, now=clock.now)
     incidents = SqlIncidents(engine, logbook_store)
     queue = IncidentQueue(
-        incidents, logbook, clock, escalate_after=timedelta(seconds=settings.escalate_after)
+        incidents,
+        logbook,
+        clock,
+        escalate_after=timedelta(seconds=settings.escalate_after),
+        register=register,
     )
     processor = Processor(
         SqlProcessing(engine, incidents, logbook_store),

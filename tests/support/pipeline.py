@@ -114,6 +114,7 @@ class Pipeline:
             self.logbook,
             self.clock,
             escalate_after=timedelta(seconds=self.escalate_after),
+            register=self.register,
         )
         self.processor = self.new_processor()
         self._sequence = count(1)

@@ -24,8 +24,16 @@ from vigie.domain.register import AlarmKind, ProcedureStep, StepKind
 
 __all__ = [
     "DEFAULT_PRIORITIES",
+    "DURESS_PRIORITY",
+    "LEVEE_DE_DOUTE_MISSING",
     "Alarm",
     "AlarmOf",
+    "BackToNormal",
+    "CallAttempt",
+    "CallResult",
+    "Dispatch",
+    "DispatchKind",
+    "DispatchStage",
     "Incident",
     "IncidentRefused",
     "IncidentState",
@@ -48,6 +56,11 @@ DEFAULT_PRIORITIES: dict[AlarmKind, int] = {
     AlarmKind.SCHEDULE: 9,
     AlarmKind.OTHER: 9,
 }
+
+
+DURESS_PRIORITY = 1  # a contact under duress outranks everything in the queue
+
+LEVEE_DE_DOUTE_MISSING = "levée de doute requise : vidéo vue, appel ou agent sur place"
 
 
 class IncidentRefused(DomainError):
@@ -94,6 +107,96 @@ class StepState:
     @classmethod
     def from_procedure(cls, steps: tuple[ProcedureStep, ...]) -> list[StepState]:
         return [cls(i + 1, s.kind, s.text, s.mandatory) for i, s in enumerate(steps)]
+
+
+class CallResult(StrEnum):
+    """How a call attempt went. The ``secret_*``/``duress`` results are the server's, after
+    checking the word the operator heard; the word itself is never kept."""
+
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
+    VOICEMAIL = "voicemail"
+    SECRET_OK = "secret_ok"
+    SECRET_WRONG = "secret_wrong"
+    DURESS = "duress"
+
+    @property
+    def reached(self) -> bool:
+        return self not in (CallResult.NO_ANSWER, CallResult.VOICEMAIL)
+
+
+@dataclass(frozen=True, slots=True)
+class CallAttempt:
+    """One call to one contact, as the operator recorded it."""
+
+    contact_id: str
+    contact_name: str
+    phone: str
+    result: CallResult
+    at: datetime
+    by: str
+    note: str = ""
+
+
+class DispatchKind(StrEnum):
+    PROVIDER = "provider"  # a guard or a technician from the register
+    POLICE = "police"
+    FIRE = "fire"
+
+
+class DispatchStage(StrEnum):
+    """In this order; a stage may be skipped (not seen), never gone back to."""
+
+    REQUESTED = "requested"
+    ON_THE_WAY = "on_the_way"
+    ON_SITE = "on_site"
+    FINISHED = "finished"
+
+
+_STAGES = list(DispatchStage)
+
+
+@dataclass(slots=True)
+class Dispatch:
+    """Someone sent to the site, and the times that matter."""
+
+    kind: DispatchKind
+    provider_id: str | None
+    requested_at: datetime
+    by: str
+    provider_name: str = ""
+    on_the_way_at: datetime | None = None
+    on_site_at: datetime | None = None
+    finished_at: datetime | None = None
+    report: str = ""
+
+    @property
+    def stage(self) -> DispatchStage:
+        if self.finished_at is not None:
+            return DispatchStage.FINISHED
+        if self.on_site_at is not None:
+            return DispatchStage.ON_SITE
+        if self.on_the_way_at is not None:
+            return DispatchStage.ON_THE_WAY
+        return DispatchStage.REQUESTED
+
+    def time_of(self, stage: DispatchStage) -> datetime | None:
+        return {
+            DispatchStage.REQUESTED: self.requested_at,
+            DispatchStage.ON_THE_WAY: self.on_the_way_at,
+            DispatchStage.ON_SITE: self.on_site_at,
+            DispatchStage.FINISHED: self.finished_at,
+        }[stage]
+
+
+@dataclass(slots=True)
+class BackToNormal:
+    """Remise en service: what the operator ticked (``restored`` is computed from alarms)."""
+
+    rearmed: bool = False
+    checked: bool = False
+    by: str | None = None
+    at: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -153,6 +256,9 @@ class Incident:
     outcome: Outcome | None = None
     comment: str = ""
     closed_by: str | None = None
+    calls: list[CallAttempt] = field(default_factory=list)
+    dispatches: list[Dispatch] = field(default_factory=list)
+    back_to_normal: BackToNormal = field(default_factory=BackToNormal)
 
     # -- queue ------------------------------------------------------------------
 
@@ -234,6 +340,117 @@ class Incident:
         self.closed_by = user
         self.holder = None
         self._acted(now)
+
+    # -- calls, dispatches, back to normal ------------------------------------------
+
+    def call(
+        self,
+        contact_id: str,
+        contact_name: str,
+        phone: str,
+        result: CallResult,
+        note: str,
+        user: str,
+        now: datetime,
+    ) -> CallAttempt:
+        """Record a call attempt; a duress answer makes the incident the most urgent."""
+        self._require_holder(user)
+        attempt = CallAttempt(contact_id, contact_name, phone, result, now, user, note)
+        self.calls.append(attempt)
+        if result is CallResult.DURESS:
+            self.priority = DURESS_PRIORITY
+        self._acted(now)
+        return attempt
+
+    @property
+    def duress(self) -> bool:
+        return any(c.result is CallResult.DURESS for c in self.calls)
+
+    @property
+    def raised_by_a_person(self) -> bool:
+        """Hold-up, panic, medical: police may be called without a levée de doute."""
+        return any(a.kind.raised_by_a_person for a in self.alarms)
+
+    def verifications(self) -> list[str]:
+        """What makes the levée de doute (CSI L613-6): video seen, a conclusive call, a
+        guard on site. Empty: none yet."""
+        found: list[str] = []
+        if any(s.kind is StepKind.VERIFY_VIDEO and s.status is StepStatus.DONE for s in self.steps):
+            found.append("video")
+        for call in self.calls:
+            confirming = call.result in (CallResult.REACHED, CallResult.SECRET_OK) and bool(
+                call.note.strip()
+            )
+            if call.result in (CallResult.SECRET_WRONG, CallResult.DURESS) or confirming:
+                found.append("call")
+                break
+        if any(
+            d.kind is DispatchKind.PROVIDER and d.on_site_at is not None for d in self.dispatches
+        ):
+            found.append("on_site")
+        return found
+
+    def dispatch(
+        self,
+        kind: DispatchKind,
+        provider_id: str | None,
+        provider_name: str,
+        user: str,
+        now: datetime,
+    ) -> Dispatch:
+        """Request a provider, the police or the fire brigade; returns the new dispatch."""
+        self._require_holder(user)
+        if kind is DispatchKind.PROVIDER and not provider_id:
+            raise IncidentRefused("a provider dispatch needs a provider")
+        if kind is not DispatchKind.PROVIDER:
+            provider_id, provider_name = None, ""
+        if (
+            kind is DispatchKind.POLICE
+            and not self.raised_by_a_person
+            and not self.duress
+            and not self.verifications()
+        ):
+            raise IncidentRefused(LEVEE_DE_DOUTE_MISSING)
+        sent = Dispatch(kind, provider_id, now, user, provider_name)
+        self.dispatches.append(sent)
+        self.dispatched_at = self.dispatched_at or now
+        self._acted(now)
+        return sent
+
+    def dispatch_progress(
+        self, number: int, stage: DispatchStage, report: str, user: str, now: datetime
+    ) -> Dispatch:
+        """Record that dispatch ``number`` (1-based) reached ``stage``."""
+        self._require_holder(user)
+        if not 1 <= number <= len(self.dispatches):
+            raise IncidentRefused(f"no dispatch {number}: there are {len(self.dispatches)}")
+        sent = self.dispatches[number - 1]
+        if _STAGES.index(stage) <= _STAGES.index(sent.stage):
+            raise IncidentRefused(f"dispatch {number} is already {sent.stage.value}")
+        if stage is DispatchStage.ON_THE_WAY:
+            sent.on_the_way_at = now
+        elif stage is DispatchStage.ON_SITE:
+            sent.on_site_at = now
+        else:
+            if not report.strip():
+                raise IncidentRefused("a finished dispatch needs its report")
+            sent.finished_at = now
+            sent.report = report.strip()
+        self._acted(now)
+        return sent
+
+    @property
+    def restored(self) -> bool:
+        """Every alarm of the incident restored (back to normal on the panel)."""
+        return bool(self.alarms) and all(a.restored for a in self.alarms)
+
+    def set_back_to_normal(
+        self, rearmed: bool, checked: bool, user: str, now: datetime
+    ) -> BackToNormal:
+        self._require_holder(user)
+        self.back_to_normal = BackToNormal(rearmed, checked, user, now)
+        self._acted(now)
+        return self.back_to_normal
 
     def escalate(self, now: datetime) -> None:
         if self.escalated_at is None:

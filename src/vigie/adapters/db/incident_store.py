@@ -9,6 +9,7 @@ incidents instead of waiting on each other.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -22,6 +23,11 @@ from vigie.adapters.db.logbook_store import SqlLogbook
 from vigie.domain.incidents import (
     Alarm,
     AlarmOf,
+    BackToNormal,
+    CallAttempt,
+    CallResult,
+    Dispatch,
+    DispatchKind,
     Incident,
     IncidentState,
     Outcome,
@@ -242,7 +248,98 @@ def _incident_row(incident: Incident) -> dict[str, Any]:
             }
             for s in incident.steps
         ],
+        "calls": [
+            {
+                "contact_id": c.contact_id,
+                "contact_name": c.contact_name,
+                "phone": c.phone,
+                "result": c.result.value,
+                "at": c.at.isoformat(),
+                "by": c.by,
+                "note": c.note,
+            }
+            for c in incident.calls
+        ],
+        "dispatches": [
+            {
+                "kind": d.kind.value,
+                "provider_id": d.provider_id,
+                "provider_name": d.provider_name,
+                "by": d.by,
+                "requested_at": d.requested_at.isoformat(),
+                "on_the_way_at": _iso(d.on_the_way_at),
+                "on_site_at": _iso(d.on_site_at),
+                "finished_at": _iso(d.finished_at),
+                "report": d.report,
+            }
+            for d in incident.dispatches
+        ],
+        "back_to_normal": {
+            "rearmed": incident.back_to_normal.rearmed,
+            "checked": incident.back_to_normal.checked,
+            "by": incident.back_to_normal.by,
+            "at": _iso(incident.back_to_normal.at),
+        },
     }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _from_iso(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _json(value: Any, empty: Any) -> Any:
+    """A JSON column as read (a string on some drivers), or ``empty``."""
+    if value is None:
+        return empty
+    if isinstance(value, str):
+        return json.loads(value) if value else empty
+    return value
+
+
+def _to_calls(value: Any) -> list[CallAttempt]:
+    return [
+        CallAttempt(
+            contact_id=c["contact_id"],
+            contact_name=c["contact_name"],
+            phone=c["phone"],
+            result=CallResult(c["result"]),
+            at=datetime.fromisoformat(c["at"]),
+            by=c["by"],
+            note=c.get("note", ""),
+        )
+        for c in _json(value, [])
+    ]
+
+
+def _to_dispatches(value: Any) -> list[Dispatch]:
+    return [
+        Dispatch(
+            kind=DispatchKind(d["kind"]),
+            provider_id=d.get("provider_id"),
+            requested_at=datetime.fromisoformat(d["requested_at"]),
+            by=d["by"],
+            provider_name=d.get("provider_name", ""),
+            on_the_way_at=_from_iso(d.get("on_the_way_at")),
+            on_site_at=_from_iso(d.get("on_site_at")),
+            finished_at=_from_iso(d.get("finished_at")),
+            report=d.get("report", ""),
+        )
+        for d in _json(value, [])
+    ]
+
+
+def _to_back_to_normal(value: Any) -> BackToNormal:
+    found = _json(value, {})
+    return BackToNormal(
+        rearmed=bool(found.get("rearmed", False)),
+        checked=bool(found.get("checked", False)),
+        by=found.get("by"),
+        at=_from_iso(found.get("at")),
+    )
 
 
 def _to_incident(row: Any) -> Incident:
@@ -279,6 +376,9 @@ def _to_incident(row: Any) -> Incident:
             )
             for s in row["steps"]
         ],
+        calls=_to_calls(row["calls"]),
+        dispatches=_to_dispatches(row["dispatches"]),
+        back_to_normal=_to_back_to_normal(row["back_to_normal"]),
     )
 
 

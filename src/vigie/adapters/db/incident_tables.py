@@ -1,4 +1,4 @@
-"""Tables of incidents and their alarms (migration 0004)."""
+"""Tables of incidents and their alarms (migrations 0004, 0006)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,10 @@ incidents = Table(
     Column("comment", Text, nullable=False),
     Column("closed_by", String(100), nullable=True),
     Column("steps", JSON, nullable=False),
+    # migration 0006: the incident's work (call attempts, dispatches, back to normal)
+    Column("calls", JSON, nullable=False, server_default="[]"),
+    Column("dispatches", JSON, nullable=False, server_default="[]"),
+    Column("back_to_normal", JSON, nullable=False, server_default="{}"),
     Index("ix_incidents_queue", "state", "priority", "opened_at"),
     Index("ix_incidents_site_state", "site_id", "state"),
 )

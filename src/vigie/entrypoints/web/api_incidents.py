@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-from vigie.domain.incidents import Incident, IncidentRefused, IncidentState, Outcome, StepStatus
+from vigie.domain.incidents import (
+    CallResult,
+    DispatchKind,
+    DispatchStage,
+    Incident,
+    IncidentRefused,
+    IncidentState,
+    Outcome,
+    StepStatus,
+)
 from vigie.entrypoints.web.actor import CurrentActor
 from vigie.entrypoints.web.api_logbook import entry_json
 from vigie.services.incident_queue import IncidentQueue
@@ -31,6 +40,33 @@ class StepBody(BaseModel):
 class CloseBody(BaseModel):
     outcome: Outcome
     comment: str = Field(min_length=1, max_length=5000)
+
+
+class CallBody(BaseModel):
+    contact_id: str = Field(min_length=1, max_length=64)
+    result: Literal["reached", "no_answer", "voicemail"]
+    word: str = Field(
+        default="",
+        max_length=200,
+        description="the secret word as heard (reached only): checked, never stored",
+    )
+    phone: str = Field(default="", max_length=40, description="default: the first one")
+    note: str = Field(default="", max_length=2000)
+
+
+class DispatchBody(BaseModel):
+    kind: DispatchKind
+    provider_id: str | None = Field(default=None, max_length=64)
+
+
+class DispatchStageBody(BaseModel):
+    stage: Literal["on_the_way", "on_site", "finished"]
+    report: str = Field(default="", max_length=5000, description="needed to finish")
+
+
+class BackToNormalBody(BaseModel):
+    rearmed: bool
+    checked: bool
 
 
 def _queue(request: Request) -> IncidentQueue:
@@ -105,6 +141,41 @@ def close(
     request: Request, incident_id: int, body: CloseBody, actor: CurrentActor
 ) -> dict[str, Any]:
     return _act(lambda q: q.close(incident_id, actor, body.outcome, body.comment), request)
+
+
+@router.post("/{incident_id}/calls", summary="Record a call attempt (and check a secret word)")
+def call(request: Request, incident_id: int, body: CallBody, actor: CurrentActor) -> dict[str, Any]:
+    result = CallResult(body.result)
+    return _act(
+        lambda q: q.call(
+            incident_id, actor, body.contact_id, result, body.word, body.phone, body.note
+        )[0],
+        request,
+    )
+
+
+@router.post("/{incident_id}/dispatches", summary="Request a provider, the police or the fire")
+def dispatch(
+    request: Request, incident_id: int, body: DispatchBody, actor: CurrentActor
+) -> dict[str, Any]:
+    return _act(lambda q: q.dispatch(incident_id, actor, body.kind, body.provider_id)[0], request)
+
+
+@router.post("/{incident_id}/dispatches/{number}", summary="A dispatch's next time")
+def dispatch_progress(
+    request: Request, incident_id: int, number: int, body: DispatchStageBody, actor: CurrentActor
+) -> dict[str, Any]:
+    stage = DispatchStage(body.stage)
+    return _act(
+        lambda q: q.dispatch_progress(incident_id, actor, number, stage, body.report)[0], request
+    )
+
+
+@router.post("/{incident_id}/back-to-normal", summary="The back-to-normal checklist")
+def back_to_normal(
+    request: Request, incident_id: int, body: BackToNormalBody, actor: CurrentActor
+) -> dict[str, Any]:
+    return _act(lambda q: q.back_to_normal(incident_id, actor, body.rearmed, body.checked), request)
 
 
 def _act(action: Any, request: Request) -> dict[str, Any]:
@@ -182,4 +253,41 @@ def incident_json(incident: Incident) -> dict[str, Any]:
             }
             for s in incident.steps
         ],
+        "duress": incident.duress,
+        "calls": [
+            {
+                "contact_id": c.contact_id,
+                "contact_name": c.contact_name,
+                "phone": c.phone,
+                "result": c.result.value,
+                "at": _time(c.at),
+                "by": c.by,
+                "note": c.note,
+            }
+            for c in incident.calls
+        ],
+        "dispatches": [
+            {
+                "number": n,
+                "kind": d.kind.value,
+                "provider_id": d.provider_id,
+                "provider_name": d.provider_name,
+                "stage": d.stage.value,
+                "by": d.by,
+                "requested_at": _time(d.requested_at),
+                "on_the_way_at": _time(d.on_the_way_at),
+                "on_site_at": _time(d.on_site_at),
+                "finished_at": _time(d.finished_at),
+                "report": d.report,
+            }
+            for n, d in enumerate(incident.dispatches, 1)
+        ],
+        "back_to_normal": {
+            "restored": incident.restored,
+            "rearmed": incident.back_to_normal.rearmed,
+            "checked": incident.back_to_normal.checked,
+            "by": incident.back_to_normal.by,
+            "at": _time(incident.back_to_normal.at),
+        },
+        "verifications": incident.verifications(),
     }

@@ -17,6 +17,9 @@ from vigie.entrypoints.web import (
     api_signals,
     auth_routes,
     console,
+    console_handover,
+    console_logbook,
+    console_supervisor,
 )
 from vigie.entrypoints.web.actor import guard
 from vigie.entrypoints.web.live import LiveHub
@@ -39,6 +42,8 @@ def create_app(
     auth: Authenticator | None = None,
     trust_identity_headers: bool = False,
     live: LiveHub | None = None,
+    handovers: Any | None = None,
+    supervision: Any | None = None,
 ) -> FastAPI:
     """``register`` (a ``SqlRegister``) serves the /api/v1 register routes.
 
@@ -76,6 +81,9 @@ def create_app(
     )
     app.state.live = live if live is not None else LiveHub()
     app.include_router(console.router)
+    app.state.handovers, app.state.supervision = handovers, supervision
+    for pages in (console_logbook, console_handover, console_supervisor):
+        app.include_router(pages.router)
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:

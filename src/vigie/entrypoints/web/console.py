@@ -5,7 +5,8 @@
   each change; see ``live.LiveHub``).
 * ``GET /console/incidents/{id}``: one incident to work (site card, timeline, procedure,
   contacts, main courante); the first view marks it displayed.
-* ``POST /console/next`` and ``/console/incidents/{id}/claim|release|steps/{n}|close``:
+* ``POST /console/next`` and ``/console/incidents/{id}/claim|release|steps/{n}|close``,
+  ``.../calls``, ``.../dispatches``, ``.../dispatches/{n}/{stage}``, ``.../back-to-normal``:
   the same ``IncidentQueue`` actions as the API, with the CSRF form field; success
   redirects back (303), a refusal re-renders the page with the reason in ``#flash``
   (409; 403 without the right or a valid card).
@@ -33,7 +34,15 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect
 
-from vigie.domain.incidents import Incident, IncidentRefused, Outcome, StepStatus
+from vigie.domain.incidents import (
+    CallResult,
+    DispatchKind,
+    DispatchStage,
+    Incident,
+    IncidentRefused,
+    Outcome,
+    StepStatus,
+)
 from vigie.domain.register import Site
 from vigie.domain.users import User
 from vigie.entrypoints.web import i18n
@@ -54,7 +63,7 @@ SESSION_RECHECK = 30.0  # seconds between checks that a console socket's session
 
 
 @cache
-def _templates() -> Jinja2Templates:
+def templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
     templates.env.filters["paris"] = i18n.paris_time
     return templates
@@ -76,12 +85,12 @@ async def console_principal(request: Request) -> Principal | None:
 ConsolePrincipal = Annotated[Principal | None, Depends(console_principal)]
 
 
-def _lang(request: Request, user: User) -> str:
+def page_language(request: Request, user: User) -> str:
     asked = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
     return i18n.language(asked, user.language)
 
 
-def _to_login() -> Response:
+def to_login() -> Response:
     return RedirectResponse("/login", status_code=303)
 
 
@@ -185,14 +194,14 @@ def render_queue_rows(state: Any, lang: str) -> str:
     """The ``<tr>`` rows of ``#queue-rows`` (blocking: call it from a thread)."""
     names, now = _site_names(state), _now(state)
     rows = [_row(i, names, lang, now) for i in _queue(state).waiting()]
-    template = _templates().get_template("console/_queue_rows.html")
+    template = templates().get_template("console/_queue_rows.html")
     return template.render(rows=rows, t=i18n.texts(lang))
 
 
 # -- pages -------------------------------------------------------------------------------
 
 
-def _base(principal: Principal, lang: str, flash: str = "") -> dict[str, Any]:
+def page_context(principal: Principal, lang: str, flash: str = "") -> dict[str, Any]:
     session = principal.session
     return {
         "lang": lang,
@@ -205,8 +214,10 @@ def _base(principal: Principal, lang: str, flash: str = "") -> dict[str, Any]:
     }
 
 
-def _page(request: Request, template: str, context: dict[str, Any], status: int = 200) -> Response:
-    response = _templates().TemplateResponse(request, template, context, status_code=status)
+def render_page(
+    request: Request, template: str, context: dict[str, Any], status: int = 200
+) -> Response:
+    response = templates().TemplateResponse(request, template, context, status_code=status)
     asked = request.query_params.get("lang")
     if asked in i18n.LANGUAGES and request.cookies.get(LANG_COOKIE) != asked:
         response.set_cookie(
@@ -219,17 +230,17 @@ def _page(request: Request, template: str, context: dict[str, Any], status: int 
 def _queue_page(
     request: Request, principal: Principal, flash: str = "", status: int = 200
 ) -> Response:
-    lang = _lang(request, principal.user)
-    context = _base(principal, lang, flash) | {
+    lang = page_language(request, principal.user)
+    context = page_context(principal, lang, flash) | {
         "rows_html": render_queue_rows(request.app.state, lang)
     }
-    return _page(request, "console/queue.html", context, status)
+    return render_page(request, "console/queue.html", context, status)
 
 
 @router.get("/console", response_class=HTMLResponse)
 def queue_page(request: Request, principal: ConsolePrincipal) -> Response:
     if principal is None:
-        return _to_login()
+        return to_login()
     _may_view(principal)
     return _queue_page(request, principal)
 
@@ -237,9 +248,9 @@ def queue_page(request: Request, principal: ConsolePrincipal) -> Response:
 @router.post("/console/next")
 def take_next(request: Request, principal: ConsolePrincipal) -> Response:
     if principal is None:
-        return _to_login()
+        return to_login()
     _may_view(principal)
-    lang = _lang(request, principal.user)
+    lang = page_language(request, principal.user)
     refused = _work_refusal(principal, request, lang)
     if refused is not None:
         return _queue_page(request, principal, refused, 403)
@@ -290,7 +301,7 @@ def _incident_page(
     status: int = 200,
 ) -> Response:
     state = request.app.state
-    lang = _lang(request, principal.user)
+    lang = page_language(request, principal.user)
     queue = _queue(state)
     incident = queue.get(incident_id)
     if incident is None:
@@ -303,7 +314,7 @@ def _incident_page(
     )
     logbook: Logbook | None = getattr(state, "logbook", None)
     entries = logbook.search(incident_id=incident_id, limit=1000) if logbook is not None else []
-    context = _base(principal, lang, flash) | {
+    context = page_context(principal, lang, flash) | {
         "incident": incident,
         "state_label": i18n.STATES[lang].get(incident.state.value, incident.state.value),
         "site": site,
@@ -314,14 +325,31 @@ def _incident_page(
         "outcomes": [(o.value, i18n.OUTCOMES[lang][o.value]) for o in Outcome],
         "step_statuses": i18n.STEP_STATUSES[lang],
         "mine": incident.holder == principal.user.name,
+        "providers": _providers(register, site),
+        "call_results": i18n.CALL_RESULTS[lang],
+        "dispatch_kinds": i18n.DISPATCH_KINDS[lang],
+        "stages": i18n.DISPATCH_STAGES[lang],
+        "next_stages": ("on_the_way", "on_site", "finished"),
+        "urgent_steps": ("notify_police",) if incident.duress else (),
     }
-    return _page(request, "console/incident.html", context, status)
+    return render_page(request, "console/incident.html", context, status)
+
+
+def _providers(register: Any, site: Site | None) -> list[Any]:
+    """The site's providers first, then the others (a guard may cover for another)."""
+    if register is None:
+        return []
+    every = list(register.providers())
+    if site is None:
+        return every
+    own = [p for p in every if p.id in site.provider_ids]
+    return own + [p for p in every if p.id not in site.provider_ids]
 
 
 @router.get("/console/incidents/{incident_id}", response_class=HTMLResponse)
 def incident_page(request: Request, incident_id: int, principal: ConsolePrincipal) -> Response:
     if principal is None:
-        return _to_login()
+        return to_login()
     _may_view(principal)
     return _incident_page(request, principal, incident_id)
 
@@ -333,9 +361,9 @@ def _act(
     action: Callable[[IncidentQueue, Actor], object],
 ) -> Response:
     if principal is None:
-        return _to_login()
+        return to_login()
     _may_view(principal)
-    lang = _lang(request, principal.user)
+    lang = page_language(request, principal.user)
     refused = _work_refusal(principal, request, lang)
     if refused is not None:
         return _incident_page(request, principal, incident_id, refused, 403)
@@ -393,6 +421,76 @@ def close(
         return queue.close(incident_id, actor, chosen, comment.strip())
 
     return _act(request, principal, incident_id, close_it)
+
+
+@router.post("/console/incidents/{incident_id}/calls")
+def call(
+    request: Request,
+    incident_id: int,
+    principal: ConsolePrincipal,
+    contact_id: Annotated[str, Form(max_length=64)] = "",
+    result: Annotated[str, Form(max_length=32)] = "",
+    word: Annotated[str, Form(max_length=200)] = "",
+    phone: Annotated[str, Form(max_length=40)] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    def record(queue: IncidentQueue, actor: Actor) -> object:
+        if result not in ("reached", "no_answer", "voicemail"):
+            raise IncidentRefused(f"unknown call result {result[:32]!r}")
+        return queue.call(
+            incident_id, actor, contact_id, CallResult(result), word, phone, note.strip()
+        )
+
+    return _act(request, principal, incident_id, record)
+
+
+@router.post("/console/incidents/{incident_id}/dispatches")
+def dispatch(
+    request: Request,
+    incident_id: int,
+    principal: ConsolePrincipal,
+    kind: Annotated[str, Form(max_length=32)] = "",
+    provider_id: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    def send(queue: IncidentQueue, actor: Actor) -> object:
+        try:
+            chosen = DispatchKind(kind)
+        except ValueError:
+            raise IncidentRefused(f"unknown dispatch kind {kind[:32]!r}") from None
+        return queue.dispatch(incident_id, actor, chosen, provider_id or None)
+
+    return _act(request, principal, incident_id, send)
+
+
+@router.post("/console/incidents/{incident_id}/dispatches/{number}/{stage}")
+def dispatch_progress(
+    request: Request,
+    incident_id: int,
+    number: int,
+    stage: str,
+    principal: ConsolePrincipal,
+    report: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    def advance(queue: IncidentQueue, actor: Actor) -> object:
+        if stage not in ("on_the_way", "on_site", "finished"):
+            raise IncidentRefused(f"unknown dispatch stage {stage[:32]!r}")
+        return queue.dispatch_progress(incident_id, actor, number, DispatchStage(stage), report)
+
+    return _act(request, principal, incident_id, advance)
+
+
+@router.post("/console/incidents/{incident_id}/back-to-normal")
+def back_to_normal(
+    request: Request,
+    incident_id: int,
+    principal: ConsolePrincipal,
+    rearmed: Annotated[str, Form(max_length=8)] = "",
+    checked: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    def tick(queue: IncidentQueue, actor: Actor) -> object:
+        return queue.back_to_normal(incident_id, actor, bool(rearmed), bool(checked))
+
+    return _act(request, principal, incident_id, tick)
 
 
 # -- the push channel -------------------------------------------------------------------------

@@ -76,6 +76,27 @@ MESSAGES: dict[str, dict[str, str]] = {
         "forbidden_work": "Droit requis : queue.work",
         "card_required": "carte professionnelle requise",
         "card_expired": "carte professionnelle expirée",
+        "call": "Appel",
+        "calls": "Appels",
+        "no_calls": "Aucun appel.",
+        "call_result": "Résultat",
+        "word_heard": "Mot de passe entendu",
+        "record_call": "Noter l'appel",
+        "duress_banner": "Contrainte — prévenir la police",
+        "dispatch": "Interventions",
+        "dispatch_kind": "Qui",
+        "provider": "Prestataire",
+        "request": "Demander",
+        "no_dispatch": "Aucune intervention.",
+        "report": "Rapport",
+        "back_to_normal": "Remise en service",
+        "restored_all": "Alarmes rétablies",
+        "rearmed": "Système remis en service",
+        "system_checked": "Système vérifié",
+        "save": "Enregistrer",
+        "yes": "oui",
+        "no": "non",
+        "priority": "Priorité",
     },
     "en": {
         "console": "Console",
@@ -135,6 +156,27 @@ MESSAGES: dict[str, dict[str, str]] = {
         "forbidden_work": "Permission needed: queue.work",
         "card_required": "professional card required",
         "card_expired": "professional card expired",
+        "call": "Call",
+        "calls": "Calls",
+        "no_calls": "No call.",
+        "call_result": "Result",
+        "word_heard": "Password heard",
+        "record_call": "Record the call",
+        "duress_banner": "Duress — call the police",
+        "dispatch": "Dispatches",
+        "dispatch_kind": "Who",
+        "provider": "Provider",
+        "request": "Request",
+        "no_dispatch": "No dispatch.",
+        "report": "Report",
+        "back_to_normal": "Back to normal",
+        "restored_all": "Alarms restored",
+        "rearmed": "System re-armed",
+        "system_checked": "System checked",
+        "save": "Save",
+        "yes": "yes",
+        "no": "no",
+        "priority": "Priority",
     },
 }
 
@@ -177,6 +219,27 @@ ROLES: dict[str, dict[str, str]] = {
            "agent": "intervention agent", "customer": "customer"},
 }  # fmt: skip
 
+CALL_RESULTS: dict[str, dict[str, str]] = {
+    "fr": {"reached": "joint", "no_answer": "pas de réponse", "voicemail": "messagerie",
+           "secret_ok": "joint — mot de passe correct",
+           "secret_wrong": "joint — mot de passe erroné",
+           "duress": "Contrainte — prévenir la police"},
+    "en": {"reached": "reached", "no_answer": "no answer", "voicemail": "voicemail",
+           "secret_ok": "reached — password correct",
+           "secret_wrong": "reached — wrong password",
+           "duress": "Duress — call the police"},
+}  # fmt: skip
+DISPATCH_KINDS: dict[str, dict[str, str]] = {
+    "fr": {"police": "Police / gendarmerie", "fire": "Pompiers", "provider": "Prestataire"},
+    "en": {"police": "Police", "fire": "Fire brigade", "provider": "Provider"},
+}
+DISPATCH_STAGES: dict[str, dict[str, str]] = {
+    "fr": {"requested": "demandé", "on_the_way": "en route", "on_site": "sur place",
+           "finished": "terminé"},
+    "en": {"requested": "requested", "on_the_way": "on the way", "on_site": "on site",
+           "finished": "finished"},
+}  # fmt: skip
+
 STEP_STATUSES: dict[str, dict[str, str]] = {
     "fr": {"open": "à faire", "done": "fait", "not_applicable": "sans objet"},
     "en": {"open": "to do", "done": "done", "not_applicable": "not applicable"},
@@ -198,6 +261,18 @@ _REFUSALS_FR: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^mandatory steps still open: (.+)$"),
      r"étapes obligatoires encore ouvertes : \1"),
     (re.compile(r"^no incident (\d+)$"), r"pas d'incident \1"),
+    (re.compile(r"^a provider dispatch needs a provider$"),
+     "une intervention de prestataire demande un prestataire"),
+    (re.compile(r"^no provider (.+)$"), r"pas de prestataire \1"),
+    (re.compile(r"^no contact (.+) for this site$"), r"pas de contact \1 pour ce site"),
+    (re.compile(r"^contact (.+) has no secret word$"), r"le contact \1 n'a pas de mot de passe"),
+    (re.compile(r"^a secret word is only heard from a reached contact$"),
+     "un mot de passe ne s'entend que d'un contact joint"),
+    (re.compile(r"^no dispatch (\d+): there are (\d+)$"),
+     r"pas d'intervention \1 : il y en a \2"),
+    (re.compile(r"^dispatch (\d+) is already (.+)$"), r"l'intervention \1 en est déjà à \2"),
+    (re.compile(r"^a finished dispatch needs its report$"),
+     "une intervention terminée demande son rapport"),
 ]  # fmt: skip
 
 
