@@ -7,7 +7,6 @@ processor (``tests.support.pipeline``). Users sign in through the real form.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -15,14 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from tests.conftest import FakeClock
 from tests.support.auth import sign_in
-from tests.support.pipeline import Pipeline, import_example_register
-from vigie.adapters.db.engine import make_engine
-from vigie.adapters.db.user_store import SqlSessions, SqlUsers
+from tests.support.pipeline import Pipeline, authenticator
 from vigie.domain.users import Role, User
 from vigie.entrypoints.web.security import CONTENT_SECURITY_POLICY
-from vigie.services.auth import Argon2Hasher, Authenticator
 
 PASSWORD = "un mot de passe solide"
 VALID = date(2031, 1, 1)
@@ -36,23 +31,8 @@ ROW = re.compile(r"<tr id=\"incident-(\d+)\"[^>]*>")
 
 
 @pytest.fixture
-def pipe(sqlite_url: str, clock: FakeClock) -> Iterator[Pipeline]:
-    engine = make_engine(sqlite_url)
-    import_example_register(engine)
-    engine.dispose()
-    pipeline = Pipeline(sqlite_url, clock)
-    yield pipeline
-    pipeline.close()
-
-
-@pytest.fixture
 def app(pipe: Pipeline) -> Any:
-    auth = Authenticator(
-        SqlUsers(pipe.engine), SqlSessions(pipe.engine), pipe.clock, Argon2Hasher.cheap(),
-        logbook=pipe.logbook,
-    )  # fmt: skip
-    for user in USERS:
-        auth.add_user(user, PASSWORD)
+    auth = authenticator(pipe, USERS, PASSWORD)
     return pipe.app(auth=auth)
 
 

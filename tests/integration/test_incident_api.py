@@ -15,7 +15,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import FakeClock
-from tests.support.pipeline import Pipeline, example_keys, import_example_register
+from tests.support.pipeline import (
+    Pipeline,
+    example_keys,
+    register_pipeline,
+)
 from tests.support.racing import race_claim, race_claim_next
 from vigie.adapters.db.engine import make_engine, write_transaction
 from vigie.adapters.db.incident_store import SqlIncidents
@@ -33,10 +37,7 @@ ESCALATE_AFTER = 120
 
 @pytest.fixture
 def pipe(sqlite_url: str, clock: FakeClock) -> Iterator[Pipeline]:
-    engine = make_engine(sqlite_url)
-    import_example_register(engine)
-    engine.dispose()
-    pipeline = Pipeline(sqlite_url, clock, escalate_after=ESCALATE_AFTER)
+    pipeline = register_pipeline(sqlite_url, clock, escalate_after=ESCALATE_AFTER)
     yield pipeline
     pipeline.close()
 

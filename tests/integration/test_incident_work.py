@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -19,7 +18,7 @@ from sqlalchemy import select, text
 
 from tests.conftest import FakeClock
 from tests.support.auth import sign_in
-from tests.support.pipeline import Pipeline, example_keys, import_example_register
+from tests.support.pipeline import Pipeline, example_keys
 from vigie.adapters.db.engine import make_engine
 from vigie.adapters.db.incident_store import SqlIncidents
 from vigie.adapters.db.incident_tables import incidents
@@ -37,16 +36,6 @@ CHIEF = {"X-Vigie-User": "chef", "X-Vigie-Role": "supervisor", "X-Vigie-Card": "
 SECRET, DURESS = "Pain d'épices", "Baguette tradition"
 WORDS = ("Pain", "pain d", "epices", "Baguette", "tradition", "Mauvais mot")
 PASSWORD = "un mot de passe solide"
-
-
-@pytest.fixture
-def pipe(sqlite_url: str, clock: FakeClock) -> Iterator[Pipeline]:
-    engine = make_engine(sqlite_url)
-    import_example_register(engine)
-    engine.dispose()
-    pipeline = Pipeline(sqlite_url, clock)
-    yield pipeline
-    pipeline.close()
 
 
 @pytest.fixture

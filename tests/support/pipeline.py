@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import count
@@ -27,9 +28,12 @@ from vigie.adapters.db.processing_store import SqlProcessing
 from vigie.adapters.db.register_repository import SqlRegister
 from vigie.adapters.db.signal_reader import SqlSignalReader
 from vigie.adapters.db.transmitter_repository import SqlTransmitterRepository
+from vigie.adapters.db.user_store import SqlSessions, SqlUsers
 from vigie.domain.signals import StoredSignal, Transport
+from vigie.domain.users import User
 from vigie.entrypoints.web.app import create_app
 from vigie.protocols.dc09 import Dc09Key, encode_frame
+from vigie.services.auth import Argon2Hasher, Authenticator
 from vigie.services.incident_queue import IncidentQueue
 from vigie.services.logbook import Logbook
 from vigie.services.ports import Clock
@@ -184,3 +188,25 @@ class Pipeline:
     def close(self) -> None:
         self.journal.close()
         self.engine.dispose()
+
+
+def register_pipeline(url: str, clock: Clock, **options: Any) -> Pipeline:
+    """A pipeline on a database holding the example register."""
+    engine = make_engine(url)
+    import_example_register(engine)
+    engine.dispose()
+    return Pipeline(url, clock, **options)
+
+
+def authenticator(pipe: Pipeline, users: Iterable[User] = (), password: str = "") -> Authenticator:
+    """Sign-in over the pipeline's database (cheap hashes), with ``users`` added."""
+    auth = Authenticator(
+        SqlUsers(pipe.engine),
+        SqlSessions(pipe.engine),
+        pipe.clock,
+        Argon2Hasher.cheap(),
+        logbook=pipe.logbook,
+    )
+    for user in users:
+        auth.add_user(user, password)
+    return auth

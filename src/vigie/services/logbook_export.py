@@ -21,7 +21,14 @@ from fpdf.enums import XPos, YPos
 
 from vigie.domain.logbook import LogEntry, format_time
 
-__all__ = ["CSV_COLUMNS", "PdfReport", "export_csv", "export_pdf", "find_unicode_font"]
+__all__ = [
+    "CSV_COLUMNS",
+    "PdfDocument",
+    "PdfReport",
+    "export_csv",
+    "export_pdf",
+    "find_unicode_font",
+]
 
 CSV_COLUMNS = (
     "id",
@@ -114,7 +121,7 @@ class PdfReport:
     unicode_font: bool
 
 
-class _Document(FPDF):
+class PdfDocument(FPDF):
     def __init__(self, heading: list[str], fonts: tuple[Path, Path] | None) -> None:
         super().__init__(orientation="L", unit="mm", format="A4")
         self.heading = heading
@@ -185,7 +192,7 @@ def export_pdf(
         f"Premier hash : {first or '-'}",
         f"Dernier hash : {last or '-'}",
     ]
-    pdf = _Document(heading, fonts)
+    pdf = PdfDocument(heading, fonts)
     pdf.add_page()
     for entry in listed:
         _entry(pdf, entry)
@@ -200,7 +207,7 @@ def export_pdf(
     return PdfReport(len(listed), pages, first, last, fonts is not None)
 
 
-def _entry(pdf: _Document, entry: LogEntry) -> None:
+def _entry(pdf: PdfDocument, entry: LogEntry) -> None:
     who = f"{entry.author} ({entry.role}"
     who += f", carte {entry.card_number})" if entry.card_number else ")"
     if entry.source:

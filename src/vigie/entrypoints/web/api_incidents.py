@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from vigie.domain.incidents import (
@@ -19,6 +19,7 @@ from vigie.domain.incidents import (
 )
 from vigie.entrypoints.web.actor import CurrentActor
 from vigie.entrypoints.web.api_logbook import entry_json
+from vigie.services.evidence import export_evidence
 from vigie.services.incident_queue import IncidentQueue
 from vigie.services.logbook import Logbook
 
@@ -110,6 +111,32 @@ def get_incident(request: Request, incident_id: int) -> dict[str, Any]:
         entries = logbook.search(incident_id=incident_id, limit=1000)
         body["logbook"] = [entry_json(e) for e in entries]
     return body
+
+
+@router.get(
+    "/{incident_id}/evidence.pdf",
+    summary="The evidence bundle (PDF): levée de doute, timeline, main courante with hashes",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+def evidence(request: Request, incident_id: int, actor: CurrentActor) -> Response:
+    """Each export is itself written to the main courante (who, when, the file's SHA-256)."""
+    incident = _queue(request).get(incident_id)
+    if incident is None:
+        raise HTTPException(status_code=404, detail=f"no incident {incident_id}")
+    logbook: Logbook | None = getattr(request.app.state, "logbook", None)
+    if logbook is None:
+        raise HTTPException(status_code=503, detail="the logbook is not configured")
+    register = getattr(request.app.state, "register", None)
+    site = register.site(incident.site_id) if register is not None and incident.site_id else None
+    station = str(getattr(request.app.state, "station_name", "Vigie"))
+    pdf = export_evidence(incident, site, logbook, actor, station=station)
+    name = f"preuves_incident_{incident_id}.pdf"
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @router.post("/{incident_id}/claim", summary="Take an incident (one holder at a time)")

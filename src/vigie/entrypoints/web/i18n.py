@@ -24,6 +24,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "filter": "Filtrer (site, catégorie, opérateur)…",
         "take_next": "Prendre le suivant",
         "shortcuts": "Raccourcis : N = prendre le suivant · ↑/↓ = choisir · Entrée = ouvrir",
+        "incident_shortcuts": (
+            "Raccourcis : D = étape suivante faite · A = appeler le contact suivant"
+            " · C = clore · Échap = retour à la file"
+        ),
+        "evidence": "Dossier de preuves (PDF)",
         "col_priority": "Prio.",
         "col_age": "Âge",
         "col_site": "Site",
@@ -104,6 +109,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "filter": "Filter (site, category, operator)…",
         "take_next": "Take next",
         "shortcuts": "Shortcuts: N = take next · ↑/↓ = select · Enter = open",
+        "incident_shortcuts": (
+            "Shortcuts: D = next step done · A = call next contact · C = close"
+            " · Esc = back to queue"
+        ),
+        "evidence": "Evidence bundle (PDF)",
         "col_priority": "Prio.",
         "col_age": "Age",
         "col_site": "Site",

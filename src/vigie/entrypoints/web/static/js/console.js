@@ -136,12 +136,62 @@
     return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable);
   }
 
+  // On an incident page: D = first open step done, A = next contact's call form,
+  // C = the close form's comment, Esc = back to the queue (legend: #shortcuts).
+  var incidentHead = document.querySelector("header.incident-head");
+
+  function nextContactForm() {
+    var called = Array.prototype.map.call(
+      document.querySelectorAll("ol#calls > li[data-contact]"),
+      function (li) { return li.getAttribute("data-contact"); }
+    );
+    var contacts = document.querySelectorAll("ul#contacts > li[data-contact]");
+    for (var i = 0; i < contacts.length; i++) {
+      var form = contacts[i].querySelector("form.call");
+      if (form && called.indexOf(contacts[i].getAttribute("data-contact")) === -1) return form;
+    }
+    return null;
+  }
+
+  function incidentKey(event) {
+    var key = event.key;
+    if (key === "d" || key === "D") {
+      var done = document.querySelector('ol#procedure > li[data-status="open"] button[data-action="done"]');
+      if (done) {
+        event.preventDefault();
+        done.click();
+      }
+    } else if (key === "a" || key === "A") {
+      var form = nextContactForm();
+      var field = form && form.querySelector("select[name=result], input[name=word], button");
+      if (field) {
+        event.preventDefault();
+        field.focus();
+        if (field.scrollIntoView) field.scrollIntoView({ block: "nearest" });
+      }
+    } else if (key === "c" || key === "C") {
+      var comment = document.querySelector("#close-form textarea[name=comment]");
+      if (comment) {
+        event.preventDefault();
+        comment.focus();
+      }
+    } else if (key === "Escape") {
+      var back = document.getElementById("back");
+      event.preventDefault();
+      location.href = back ? back.getAttribute("href") : "/console";
+    }
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (event.target === filterBox && event.key === "Enter") {
       event.preventDefault();
       restoreSelection();
     } else if (typing(event.target)) {
+      return;
+    }
+    if (incidentHead) {
+      incidentKey(event);
       return;
     }
     if (!rowsBox) return;
