@@ -132,3 +132,11 @@ def test_take_next_gives_different_incidents_to_racing_operators(engine: Engine)
         t.join(timeout=30)
     assert len(taken) == 6 and len(set(taken)) == 6
     assert store.claim_next("late", T0) is None
+
+
+def test_every_open_incident_is_listed_however_many(engine: Engine) -> None:
+    """A cut-off would hide the alarms ranked past it from every console."""
+    store = _store(engine, *(_incident(f"S{n}", 4, T0 + timedelta(seconds=n)) for n in range(620)))
+    queue = store.in_states()
+    assert len(queue) == 620
+    assert queue[-1].site_id == "S619"

@@ -59,8 +59,10 @@ class IncidentStore(Protocol):
     def get(self, incident_id: int) -> Incident | None: ...
 
     def in_states(
-        self, states: Sequence[IncidentState] | None = None, limit: int = 500
+        self, states: Sequence[IncidentState] | None = None, limit: int | None = None
     ) -> list[Incident]: ...
+
+    def due(self, now: datetime, unclaimed_since: datetime) -> list[Incident]: ...
 
     def change(
         self, incident_id: int, action: Callable[[Incident], T], log: LogFor | None = None
@@ -97,8 +99,11 @@ class IncidentQueue:
 
     # -- reads ----------------------------------------------------------------------
 
-    def waiting(self, states: Sequence[IncidentState] | None = None) -> list[Incident]:
-        return self._store.in_states(states)
+    def waiting(
+        self, states: Sequence[IncidentState] | None = None, limit: int | None = None
+    ) -> list[Incident]:
+        """In queue order; every open incident unless ``limit`` says otherwise."""
+        return self._store.in_states(states, limit)
 
     def get(self, incident_id: int) -> Incident | None:
         return self._store.get(incident_id)
@@ -311,7 +316,7 @@ class IncidentQueue:
         now = self._clock.now()
         changed: list[Incident] = []
         system = Actor.SYSTEM
-        for incident in self._store.in_states([IncidentState.WAITING, IncidentState.ON_HOLD]):
+        for incident in self._store.due(now, now - self._escalate_after):
             assert incident.id is not None
             if incident.state is IncidentState.ON_HOLD:
                 updated, expired = self._store.change(

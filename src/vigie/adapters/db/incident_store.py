@@ -63,9 +63,10 @@ class SqlIncidents:
             return self.load(conn, incident_id)
 
     def in_states(
-        self, states: Sequence[IncidentState] | None = None, limit: int = 500
+        self, states: Sequence[IncidentState] | None = None, limit: int | None = None
     ) -> list[Incident]:
-        """Incidents in queue order: priority, then age."""
+        """Incidents in queue order: priority, then age. No limit by default: an open
+        incident past any cut-off would be an alarm nobody sees."""
         wanted = [s.value for s in states] if states else list(_OPEN)
         query = (
             select(incidents)
@@ -148,6 +149,21 @@ class SqlIncidents:
                 conn.execute(
                     update(alarms).where(alarms.c.id == alarm.id).values(_alarm_row(alarm))
                 )
+
+    def due(self, now: datetime, unclaimed_since: datetime) -> list[Incident]:
+        """Incidents a queue tick must look at: holds that ran out, and incidents waiting
+        since before ``unclaimed_since`` not yet escalated — found without loading the
+        whole queue."""
+        query = select(incidents).where(
+            ((incidents.c.state == IncidentState.ON_HOLD.value) & (incidents.c.hold_until <= now))
+            | (
+                (incidents.c.state == IncidentState.WAITING.value)
+                & incidents.c.escalated_at.is_(None)
+                & (incidents.c.opened_at <= unclaimed_since)
+            )
+        )
+        with self._engine.connect() as conn:
+            return self._with_alarms(conn, list(conn.execute(query.order_by(incidents.c.id))))
 
     def save_alarm(self, conn: Connection, alarm: Alarm) -> None:
         """Update one alarm row (a repeat, a restore) without rewriting its incident."""

@@ -87,8 +87,11 @@ def _refused(exc: Exception) -> HTTPException:
 def list_incidents(
     request: Request,
     state: Annotated[list[IncidentState] | None, Query(description="default: open ones")] = None,
+    limit: Annotated[
+        int | None, Query(ge=1, le=100_000, description="default: all (open ones are never cut)")
+    ] = None,
 ) -> list[dict[str, Any]]:
-    return [incident_json(i) for i in _queue(request).waiting(state)]
+    return [incident_json(i) for i in _queue(request).waiting(state, limit)]
 
 
 @router.post("/next", summary="Take the most urgent waiting incident")

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -110,11 +110,6 @@ def _work_refusal(principal: Principal, request: Request, lang: str) -> str | No
     return None
 
 
-def _now(state: Any) -> datetime:
-    auth: Authenticator | None = getattr(state, "auth", None)
-    return auth.now() if auth is not None else datetime.now(UTC)
-
-
 def _queue(state: Any) -> IncidentQueue:
     queue: IncidentQueue | None = getattr(state, "queue", None)
     if queue is None:
@@ -158,13 +153,6 @@ def _site_names(state: Any) -> _SiteNames:
     return names
 
 
-def _age(since: datetime, now: datetime) -> str:
-    seconds = max(0, int((now - since).total_seconds()))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 def _category(incident: Incident, lang: str) -> str:
     if not incident.alarms:
         return incident.title
@@ -172,7 +160,9 @@ def _category(incident: Incident, lang: str) -> str:
     return kinds.get(incident.alarms[0].kind.value, incident.alarms[0].kind.value)
 
 
-def _row(incident: Incident, names: _SiteNames, lang: str, now: datetime) -> dict[str, Any]:
+def _row(incident: Incident, names: _SiteNames, lang: str) -> dict[str, Any]:
+    """One queue row. Nothing here depends on the time of rendering (ages are counted in
+    the browser), so an unchanged queue renders to the same HTML and is not pushed."""
     return {
         "id": incident.id,
         "priority": incident.priority,
@@ -185,17 +175,46 @@ def _row(incident: Incident, names: _SiteNames, lang: str, now: datetime) -> dic
         "count": len(incident.alarms),
         "since": incident.opened_at.isoformat(),
         "opened": i18n.paris_time(incident.opened_at),
-        "age": _age(incident.opened_at, now),
         "escalated": incident.escalated_at is not None,
     }
 
 
 def render_queue_rows(state: Any, lang: str) -> str:
     """The ``<tr>`` rows of ``#queue-rows`` (blocking: call it from a thread)."""
-    names, now = _site_names(state), _now(state)
-    rows = [_row(i, names, lang, now) for i in _queue(state).waiting()]
+    names = _site_names(state)
+    rows = [_row(i, names, lang) for i in _queue(state).waiting()]
     template = templates().get_template("console/_queue_rows.html")
     return template.render(rows=rows, t=i18n.texts(lang))
+
+
+class _SharedRows:
+    """One rendering of the queue serves every console of a language.
+
+    Keyed by the hub's version and by the poll period (a change made by another process
+    does not move this process's version): ten consoles cost one query and one render.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[tuple[int, int], str]] = {}
+
+    def rows(self, state: Any, lang: str, version: int, poll: float) -> str:
+        key = (version, int(time.monotonic() / max(poll, 0.1)))
+        with self._lock:
+            cached = self._cache.get(lang)
+            if cached is not None and cached[0] == key:
+                return cached[1]
+            html = render_queue_rows(state, lang)
+            self._cache[lang] = (key, html)
+            return html
+
+
+def _shared_rows(state: Any) -> _SharedRows:
+    shared: _SharedRows | None = getattr(state, "console_shared_rows", None)
+    if shared is None:
+        shared = _SharedRows()
+        state.console_shared_rows = shared
+    return shared
 
 
 # -- pages -------------------------------------------------------------------------------
@@ -545,7 +564,7 @@ async def console_socket(websocket: WebSocket) -> None:
     try:
         while not closed.is_set():
             seen = hub.version  # before rendering: a change meanwhile is not lost
-            html = await run_in_threadpool(render_queue_rows, state, lang)
+            html = await run_in_threadpool(_shared_rows(state).rows, state, lang, seen, hub.poll)
             if html != last:
                 await websocket.send_json({"type": "queue", "snapshot": last is None, "html": html})
                 last = html

@@ -90,6 +90,7 @@
 
   function apply(html) {
     rowsBox.innerHTML = html;
+    tick(); // ages are counted here, not sent: a push happens only when the queue changes
     var ids = rows().map(function (r) { return r.getAttribute("data-incident"); });
     if (known !== null) {
       var urgent = rows().some(function (r) {
