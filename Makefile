@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 RUN    := $(VENV)/.installed-run
 DEV    := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench bench-receiver bench-engine screenshot install clean
+.PHONY: demo test lint bench bench-receiver bench-engine bench-video screenshot install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,13 +36,17 @@ test: lint
 	$(BIN)/pytest
 
 ## make bench: benchmarks (ratios against baselines measured in the same run)
-bench: bench-receiver bench-engine
+bench: bench-receiver bench-engine bench-video
 
 bench-receiver: $(DEV)
 	$(BIN)/python -m bench.receiver
 
 bench-engine: $(DEV)
 	$(BIN)/python -m bench.engine
+
+## make bench-video: cameras analysed per core (health + motion) against a bare decode
+bench-video: $(DEV)
+	$(BIN)/python -m bench.video
 
 ## make screenshot: refresh docs/screenshot-console.png (taken by the browser tests)
 screenshot: $(DEV)

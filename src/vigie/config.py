@@ -72,6 +72,42 @@ class Settings(BaseSettings):
         "authenticating reverse proxy that sets them)",
     )
 
+    video: bool = Field(
+        default=True, description="run the camera workers here (a receiver-only host sets false)"
+    )
+    video_root: Path = Field(
+        default=Path("var/video"),
+        description="folder of recordings, snapshots, incident clips and exports",
+    )
+    segment_seconds: float = Field(
+        default=10.0, ge=2, le=60, description="seconds per recorded segment"
+    )
+    video_loss_after: float = Field(
+        default=10.0, ge=1, le=600, description="seconds without image before a video loss alarm"
+    )
+    secret_key: str = Field(
+        default="",
+        description="Fernet key (base64) encrypting camera credentials; empty: a key file "
+        "created beside the video folder",
+    )
+    mqtt_url: str = Field(
+        default="", description="mqtt://host:port of an NVR's broker (Frigate); empty: none"
+    )
+    frigate_topic: str = Field(default="frigate", description="Frigate's MQTT topic prefix")
+    frigate_url: str = Field(
+        default="", description="Frigate's HTTP address, for its snapshots and clips"
+    )
+    webhook_token: str = Field(
+        default="", description="bearer token of POST /api/v1/video/events; empty: disabled"
+    )
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _mqtt(cls, value: str) -> str:
+        if value and not value.startswith(("mqtt://", "mqtts://")):
+            raise ValueError("an mqtt://host:port URL")
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
