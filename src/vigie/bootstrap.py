@@ -26,6 +26,14 @@ from vigie.adapters.db.signal_reader import SqlSignalReader
 from vigie.adapters.db.transmitter_repository import SqlTransmitterRepository
 from vigie.adapters.db.user_store import SqlSessions, SqlUsers
 from vigie.bootstrap_pages import page_services
+from vigie.bootstrap_video import (
+    VideoSide,
+    build_cameras,
+    build_video,
+    start_video,
+    stop_video,
+    video_routers,
+)
 from vigie.config import Settings
 from vigie.domain.engine import EngineConfig
 from vigie.domain.incidents import DEFAULT_PRIORITIES
@@ -67,6 +75,7 @@ class Station:
     processor: Processor
     worker: ProcessingWorker
     auth: Authenticator
+    video: VideoSide | None = None
     live: LiveHub = field(default_factory=LiveHub)
     background: list[asyncio.Task[Any]] = field(default_factory=list)
 
@@ -80,6 +89,8 @@ class Station:
             auth=self.auth,
             trust_identity_headers=self.settings.trust_identity_headers,
             live=self.live,
+            routers=video_routers(self.video, self.clock) if self.video is not None else (),
+            video=self.video,
             **page_services(self.engine, self.logbook, self.queue, self.clock),
         )
 
@@ -146,6 +157,7 @@ def build_station(
         escalate_after=timedelta(seconds=settings.escalate_after),
         register=register,
     )
+    cameras = build_cameras(settings, engine)
     processor = Processor(
         SqlProcessing(engine, incidents, logbook_store),
         register,
@@ -159,6 +171,7 @@ def build_station(
         ),
         # SQLite has one writer: short processing transactions keep ACKs waiting less.
         options=ProcessorOptions(batch=50 if settings.is_sqlite else 500),
+        cameras=cameras.cameras,
     )
     worker = ProcessingWorker(processor, queue, engine)
     journal.on_commit = worker.wake
@@ -170,6 +183,16 @@ def build_station(
         processor.register_changed()
 
     register.on_change = register_changed
+    video = build_video(
+        settings,
+        engine,
+        clock,
+        cameras,
+        journal,
+        logbook,
+        register,
+        on_camera_change=lambda kind, text, data: processor.register_changed(),
+    )
     receiver = Dc09Server(
         reception,
         ListenerLimits(
@@ -195,6 +218,7 @@ def build_station(
         worker=worker,
         auth=build_authenticator(engine, clock, logbook, hasher),
         live=live,
+        video=video,
     )
 
 
@@ -234,6 +258,8 @@ async def start_station(station: Station, *, migrate: bool = True) -> None:
         station.worker.start()
     await station.receiver.start(station.settings.host, station.settings.dc09_port)
     station.background.append(loop.create_task(_refresh_transmitters(station)))
+    if station.video is not None:
+        await start_video(station.video, station.clock)
     # What start-up built lives as long as the process: keep the collector off it, and
     # collect less often, so no full-heap pass lands in the middle of an ACK.
     gc.collect()
@@ -245,6 +271,8 @@ async def stop_station(station: Station) -> None:
     for task in station.background:
         task.cancel()
     await station.receiver.close()
+    if station.video is not None:
+        await stop_video(station.video)
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(None, station.journal.close)
     await loop.run_in_executor(None, station.worker.stop)

@@ -47,7 +47,7 @@ def loaded(store: SqlRegister) -> SqlRegister:
 
 def test_import_export_import_is_equal(loaded: SqlRegister) -> None:
     first = loaded.load_all()
-    assert len(first.sites) == 12 and len(first.procedures) == 10
+    assert len(first.sites) == 12 and len(first.procedures) == 11
     loaded.replace_all(parse_register_json(register_to_json(first)))
     assert loaded.load_all() == first
 

@@ -50,6 +50,7 @@ DEFAULT_PRIORITIES: dict[AlarmKind, int] = {
     AlarmKind.VIDEO: 4,
     AlarmKind.TECHNICAL: 5,
     AlarmKind.TAMPER: 6,
+    AlarmKind.CAMERA_FAULT: 6,  # a blinded or lost camera may be the start of a break-in
     AlarmKind.TROUBLE: 7,
     AlarmKind.UNKNOWN_TRANSMITTER: 7,
     AlarmKind.SUPERVISION: 8,

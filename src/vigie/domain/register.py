@@ -51,6 +51,7 @@ class AlarmKind(StrEnum):
     SCHEDULE = "schedule"  # late to close, opened out of hours, unknown user
     UNKNOWN_TRANSMITTER = "unknown_transmitter"
     VIDEO = "video"
+    CAMERA_FAULT = "camera_fault"  # video loss, frozen, black, blinded...: level-1 ticket
     OTHER = "other"
 
     @property

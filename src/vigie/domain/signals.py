@@ -17,6 +17,7 @@ __all__ = ["SignalEvent", "SignalRecord", "StoredSignal", "Transport"]
 class Transport(StrEnum):
     TCP = "tcp"
     UDP = "udp"
+    VIDEO = "video"  # a video event (camera worker, NVR, webhook): nothing on a wire
 
 
 @dataclass(frozen=True, slots=True)

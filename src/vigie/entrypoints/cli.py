@@ -20,6 +20,7 @@ from vigie.domain.transmitters import Transmitter
 from vigie.entrypoints.cli_logbook import logbook_app
 from vigie.entrypoints.cli_register import export_command, import_command
 from vigie.entrypoints.cli_users import user_app
+from vigie.entrypoints.cli_video import camera_app, video_app
 from vigie.protocols.dc09 import Dc09Key
 
 __all__ = ["app"]
@@ -33,6 +34,8 @@ app.add_typer(simulate_app, name="simulate")
 app.add_typer(db_app, name="db")
 app.add_typer(logbook_app, name="logbook")
 app.add_typer(user_app, name="user")
+app.add_typer(camera_app, name="camera")
+app.add_typer(video_app, name="video")
 app.command("import")(import_command)
 app.command("export")(export_command)
 
@@ -119,7 +122,11 @@ def demo(
     )
 
     settings = _settings(
-        database_url=db, host="127.0.0.1", dc09_port=dc09_port, http_port=http_port
+        database_url=db,
+        host="127.0.0.1",
+        dc09_port=dc09_port,
+        http_port=http_port,
+        video_root=Path("var/demo-video"),
     )
     _logging(False)
     station = build_station(settings)
@@ -127,6 +134,13 @@ def demo(
     if load_example_register(station.register, register_file):
         typer.echo(f"example register loaded from {register_file}", err=True)
     panels = demo_panels(station.register)
+    cameras = None
+    if station.video is not None:
+        from vigie.entrypoints.demo import load_example_cameras
+        from vigie.entrypoints.demo_video import start_demo_cameras
+
+        load_example_cameras(station.video.cameras, register_file)
+        cameras = start_demo_cameras(station.video.cameras)
     users = create_demo_users(station.auth)
     accounts = "".join(
         f"  {'Sign in as' if not i else '          '}    : {u.name} / {demo_password(u)} "
@@ -145,6 +159,8 @@ def demo(
             f"  Main courante : http://127.0.0.1:{settings.http_port}/api/v1/logbook\n"
             f"  DC-09 receiver: 127.0.0.1:{running.receiver.port} (TCP and UDP), "
             f"{len(panels)} simulated panels\n"
+            f"  Video wall    : http://127.0.0.1:{settings.http_port}/console/video "
+            f"({len(cameras.urls) if cameras else 0} synthetic cameras)\n"
             f"{accounts}"
             "  Stop with Ctrl-C.\n"
         )
@@ -154,6 +170,8 @@ def demo(
             asyncio.run(run_station(station, ready=ready))
     finally:
         stop.set()
+        if cameras is not None:
+            cameras.close()
 
 
 @db_app.command("upgrade")

@@ -96,6 +96,10 @@ def import_command(
         f"{len(register.procedures)} procedures, {len(register.providers)} providers, "
         f"{len(register.transmitters)} transmitters"
     )
+    if not is_csv and '"cameras"' in text:  # checked above with the rest of the file
+        from vigie.entrypoints.cli_video import camera_import
+
+        camera_import(file, db)
 
 
 def export_command(

@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from vigie.adapters.db.camera_store import CameraStore
 from vigie.adapters.db.register_repository import SqlRegister
 from vigie.domain.register import Site
 from vigie.domain.users import Role, User
 from vigie.entrypoints.simulator import PanelSimulator, cid_body, sia_body
 from vigie.protocols.dc09 import Dc09Key
 from vigie.services.auth import Authenticator
+from vigie.services.camera_codec import parse_cameras_json
 from vigie.services.register_io import parse_register_json
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "create_demo_users",
     "demo_panels",
     "demo_password",
+    "load_example_cameras",
     "load_example_register",
     "run_demo_panels",
 ]
@@ -89,6 +92,14 @@ def load_example_register(register: SqlRegister, path: Path = EXAMPLE_REGISTER) 
     if register.sites():
         return False
     register.replace_all(parse_register_json(path.read_text(encoding="utf-8")), source="demo")
+    return True
+
+
+def load_example_cameras(cameras: CameraStore, path: Path = EXAMPLE_REGISTER) -> bool:
+    """Load the example register's cameras into an empty camera table; True if loaded."""
+    if cameras.cameras():
+        return False
+    cameras.save_all(parse_cameras_json(path.read_text(encoding="utf-8")))
     return True
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -33,7 +33,8 @@ from vigie.domain.incidents import Alarm, AlarmOf, Incident, StepState
 from vigie.domain.logbook import LogDraft, LogKind
 from vigie.domain.register import AlarmKind, Procedure, Site, choose_procedure
 from vigie.domain.register_set import LinkedTransmitter
-from vigie.domain.signals import SignalRecord, StoredSignal
+from vigie.domain.signals import SignalRecord, StoredSignal, Transport
+from vigie.domain.video import Camera
 from vigie.services.logbook import Logbook
 from vigie.services.ports import Clock
 
@@ -82,14 +83,22 @@ class ProcessingStore(Protocol):
     def closed_alarm_keys(self, since: datetime) -> list[tuple[str, datetime]]: ...
 
 
-class SiteDirectory:
-    """Sites by transmitter path, in memory: a signal is matched without a query."""
+CameraSource = Callable[[], Iterable[Camera]]
 
-    def __init__(self, register: RegisterReader) -> None:
+
+class SiteDirectory:
+    """Sites by transmitter path, in memory: a signal is matched without a query.
+
+    Video signals (transport ``video``) name a camera as their account: they are matched
+    through the camera register (``cameras``, e.g. ``CameraStore.cameras``)."""
+
+    def __init__(self, register: RegisterReader, cameras: CameraSource | None = None) -> None:
         self._register = register
+        self._camera_source = cameras
         self._sites: dict[str, Site] = {}
         self._paths: dict[str, list[LinkedTransmitter]] = {}
         self._procedures: list[Procedure] = []
+        self._cameras: dict[str, Camera] = {}
 
     def reload(self) -> list[Site]:
         sites = {s.id: s for s in self._register.sites()}
@@ -100,7 +109,12 @@ class SiteDirectory:
             entries.sort(key=lambda e: e.transmitter.specificity(), reverse=True)
         self._sites, self._paths = sites, dict(paths)
         self._procedures = self._register.procedures()
+        if self._camera_source is not None:
+            self._cameras = {c.id: c for c in self._camera_source()}
         return list(sites.values())
+
+    def camera(self, camera_id: str | None) -> Camera | None:
+        return self._cameras.get(camera_id) if camera_id else None
 
     def procedure_for(self, site_id: str, kind: AlarmKind) -> Procedure | None:
         return choose_procedure(self._procedures, site_id, kind)
@@ -108,6 +122,9 @@ class SiteDirectory:
     def site_for(self, record: SignalRecord) -> Site | None:
         if not record.account:
             return None
+        if record.transport == Transport.VIDEO:
+            camera = self._cameras.get(record.account)
+            return self._sites.get(camera.site_id) if camera is not None else None
         for linked in self._paths.get(record.account.upper(), ()):
             if linked.site_id and linked.transmitter.matches(
                 record.account, record.receiver, record.prefix
@@ -133,10 +150,11 @@ class Processor:
         clock: Clock,
         config: EngineConfig | None = None,
         options: ProcessorOptions | None = None,
+        cameras: CameraSource | None = None,
     ) -> None:
         self._store = store
         self._register = register
-        self._directory = SiteDirectory(register)
+        self._directory = SiteDirectory(register, cameras)
         self._logbook = logbook
         self._clock = clock
         self._config = config or EngineConfig()
@@ -164,7 +182,11 @@ class Processor:
         for stored, record in self._store.processed_after(self._last_signal_id):
             site = self._directory.site_for(record)
             self.engine.on_signal(
-                stored.id, record, site, record.received_at, duplicate_of=stored.duplicate_of
+                stored.id,
+                _engine_view(record, site),
+                site,
+                record.received_at,
+                duplicate_of=stored.duplicate_of,
             )
             self._last_signal_id = stored.id
             replayed += 1
@@ -193,19 +215,13 @@ class Processor:
         # Decide first, outside the write transaction (the engine is pure and in memory):
         # the database's write lock is then held only for the writes. If the writes fail,
         # the worker restarts the processor, which rebuilds the engine from the database.
-        decided = [
-            (
-                stored.id,
-                self.engine.on_signal(
-                    stored.id,
-                    record,
-                    self._directory.site_for(record),
-                    now,
-                    duplicate_of=stored.duplicate_of,
-                ),
+        decided = []
+        for stored, record in batch:
+            site = self._directory.site_for(record)
+            decisions = self.engine.on_signal(
+                stored.id, _engine_view(record, site), site, now, duplicate_of=stored.duplicate_of
             )
-            for stored, record in batch
-        ]
+            decided.append((stored.id, decisions))
         with self._store.transaction() as tx:
             drafts: list[LogDraft] = []
             for signal_id, decisions in decided:
@@ -356,3 +372,13 @@ class Processor:
             user_name=alarm.user_name, signal_id=d.signal_id, at=d.at,
             priority=self._config.priorities[alarm.kind],
         )  # fmt: skip
+
+
+def _engine_view(record: SignalRecord, site: Site | None) -> SignalRecord:
+    """A camera is not a transmitter: a video signal of a known camera reaches the engine
+    without an account, so that the camera is never put under cyclic-test supervision
+    (its own health is watched by the video workers: VIDEO_LOSS). An unknown camera keeps
+    its name, which the "unknown transmitter" alarm then shows."""
+    if record.transport is Transport.VIDEO and site is not None and record.account:
+        return replace(record, account=None)
+    return record

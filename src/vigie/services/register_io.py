@@ -27,6 +27,7 @@ from vigie.domain.register_codec import (
 )
 from vigie.domain.register_set import LinkedTransmitter, Register, RegisterError, RegisterInvalid
 from vigie.domain.transmitters import Transmitter
+from vigie.services.camera_codec import cameras_from_data, check_sites
 from vigie.services.json_lines import json_line_map, line_of
 from vigie.services.register_schema import (
     FORMAT,
@@ -98,12 +99,17 @@ def register_from_data(data: Any, *, hasher: Hasher = hash_word) -> Register:
                 items[name].append((i, model.model_validate(raw)))
             except ValidationError as exc:
                 errors += pydantic_errors(exc, f"{name}[{i}]")
+    cameras = []  # checked here; stored by the camera store (``vigie camera import``)
+    try:
+        cameras = cameras_from_data(data.get("cameras", []))
+    except RegisterInvalid as exc:
+        errors += exc.errors
     # Items that passed the schema are still built: their rule errors are reported too.
     register, problems = _build(items, hasher)
     if errors or problems:
         raise RegisterInvalid(errors + problems)
     assert register is not None
-    cross = register.validate()
+    cross = register.validate() + check_sites(cameras, [s.id for s in register.sites])
     if cross:
         raise RegisterInvalid(cross)
     return register
@@ -112,7 +118,7 @@ def register_from_data(data: Any, *, hasher: Hasher = hash_word) -> Register:
 def _envelope_errors(data: Any) -> list[RegisterError]:
     if not isinstance(data, dict):
         return [RegisterError("(file)", "expected a JSON object")]
-    envelope = {k: v for k, v in data.items() if k not in _LISTS}
+    envelope = {k: v for k, v in data.items() if k not in _LISTS and k != "cameras"}
     try:
         RegisterFile.model_validate(envelope)
     except ValidationError as exc:

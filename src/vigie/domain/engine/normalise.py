@@ -8,6 +8,11 @@ kept in tables (category -> kind, restore code -> the code it ends).
 The *point* of an event is what its alarm is about on the site: its zone when it names
 one, else its code family (SIA ``YK`` ends ``YC``; Contact ID restores reuse their code).
 Alarm keys are built from site, kind and point, so a restore finds its alarm.
+
+Video events (protocol ``VIDEO``) carry their camera in a ``camera`` modifier: their point
+is ``v:<camera>:<code>``, so a FROZEN restore ends FROZEN on that camera only. Analytics
+codes are video alarms on the camera's zone; health codes are camera faults, which are
+about the camera, not the zone: they leave the zone's state alone and name no zone.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ __all__ = ["Action", "Normalised", "normalise", "number"]
 
 CID = "ADM-CID"
 SIA = "SIA-DCS"
+VIDEO = "VIDEO"
+VIDEO_FAULT_CATEGORY = "camera_fault"
 
 
 class Action(StrEnum):
@@ -45,6 +52,8 @@ CATEGORY_KINDS: dict[str, AlarmKind] = {
     "technical": AlarmKind.TECHNICAL,
     "tamper": AlarmKind.TAMPER,
     "trouble": AlarmKind.TROUBLE,
+    "video": AlarmKind.VIDEO,
+    VIDEO_FAULT_CATEGORY: AlarmKind.CAMERA_FAULT,
 }
 
 # Zone types that say what a generic alarm on that zone really is.
@@ -178,6 +187,9 @@ def _kind(event: SignalEvent, action: Action, zone_type: ZoneType | None) -> Ala
 
 
 def _point(event: SignalEvent, zone: str | None) -> str:
+    if event.protocol == VIDEO:
+        camera = next((v for k, v in event.modifiers if k == "camera"), "?")
+        return f"v:{camera}:{event.code.upper()}"
     if zone is not None:
         return f"z:{zone}"
     code = event.code.upper()
@@ -189,8 +201,10 @@ def _point(event: SignalEvent, zone: str | None) -> str:
 def normalise(event: SignalEvent, site: Site | None) -> Normalised:
     """Pure: never raises on what a panel may send (unknown zone, user or code)."""
     zone = number(event.zone)
+    if event.protocol == VIDEO and event.category == VIDEO_FAULT_CATEGORY:
+        zone = None
     user = number(event.user)
-    site_zone = site.zone(event.zone) if site is not None else None
+    site_zone = site.zone(zone) if site is not None else None
     site_user = site.user(event.user) if site is not None else None
     partition = number(event.area)
     if partition is None and site_zone is not None and site_zone.partition is not None:

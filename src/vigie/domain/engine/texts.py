@@ -18,6 +18,7 @@ KIND_FR: dict[AlarmKind, str] = {
     AlarmKind.SCHEDULE: "horaires",
     AlarmKind.UNKNOWN_TRANSMITTER: "transmetteur inconnu",
     AlarmKind.VIDEO: "vidéo",
+    AlarmKind.CAMERA_FAULT: "défaut caméra",
     AlarmKind.OTHER: "autre",
 }
 
@@ -33,6 +34,7 @@ KIND_EN: dict[AlarmKind, str] = {
     AlarmKind.SCHEDULE: "schedule",
     AlarmKind.UNKNOWN_TRANSMITTER: "unknown transmitter",
     AlarmKind.VIDEO: "video",
+    AlarmKind.CAMERA_FAULT: "camera fault",
     AlarmKind.OTHER: "other",
 }
 

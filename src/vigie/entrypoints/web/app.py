@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from fastapi import Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -44,6 +44,8 @@ def create_app(
     live: LiveHub | None = None,
     handovers: Any | None = None,
     supervision: Any | None = None,
+    routers: Sequence[APIRouter] = (),
+    video: Any | None = None,
 ) -> FastAPI:
     """``register`` (a ``SqlRegister``) serves the /api/v1 register routes.
 
@@ -63,6 +65,9 @@ def create_app(
     app.state.trust_identity_headers = trust_identity_headers
     app.include_router(auth_routes.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
+    app.state.video = video
+    for extra in routers:  # before the console's: their paths are more specific
+        app.include_router(extra)
     app.state.signal_reader = signal_reader
     app.include_router(api_signals.router, dependencies=[Depends(guard("console.view"))])
     if register is not None:
