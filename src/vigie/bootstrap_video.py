@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +22,7 @@ from fastapi import APIRouter
 from sqlalchemy import Engine
 
 from vigie.adapters.db.alarm_feed import SqlAlarmFeed
+from vigie.adapters.db.camera_leases import SqlCameraLeases
 from vigie.adapters.db.camera_store import CameraStore, SegmentStore
 from vigie.adapters.db.logbook_store import SqlLogbook
 from vigie.adapters.db.media_store import ExtractionStore, HoldStore, MediaStore
@@ -28,7 +31,7 @@ from vigie.adapters.mqtt_frigate import FrigateMqtt
 from vigie.adapters.video.clips import ClipInfo, extract_clip
 from vigie.adapters.video.onvif_ptz import OnvifPtz
 from vigie.adapters.video.supervisor import VideoSupervisor
-from vigie.analytics import CameraAnalyzer
+from vigie.analytics import CameraAnalyzer, DnnPersonDetector, PersonDetector
 from vigie.config import Settings
 from vigie.domain.logbook import LogKind
 from vigie.domain.video import Camera, Segment
@@ -36,6 +39,7 @@ from vigie.entrypoints.web import api_cameras
 from vigie.entrypoints.web.api_video_events import video_events_router
 from vigie.entrypoints.web.console_video import video_router
 from vigie.services.alarm_media import AlarmMedia
+from vigie.services.camera_leasing import CameraLeasing
 from vigie.services.credential_box import CredentialBox
 from vigie.services.logbook import Logbook
 from vigie.services.ports import Clock
@@ -62,11 +66,15 @@ class VideoSide:
     supervisor: VideoSupervisor
     alarm_media: AlarmMedia
     patrols: VideoPatrols
+    leasing: CameraLeasing | None = None  # scale-out: which cameras this process runs
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     def reload_cameras(self) -> None:
         """A camera was added, changed or removed: workers follow the register."""
-        self.supervisor.reload(self.cameras.cameras())
+        if self.leasing is not None:
+            self.leasing.wake()  # the leasing loop re-reads the register and reloads
+        else:
+            self.supervisor.reload(self.cameras.cameras())
 
 
 def build_cameras(settings: Settings, engine: Engine) -> CameraStore:
@@ -94,13 +102,18 @@ def build_video(
     def on_segment(segment: Segment) -> None:
         segments.add(segment)
 
+    detector: PersonDetector | None = None  # None: each analyser uses HOG when it needs one
+    if settings.person_model is not None:
+        detector = DnnPersonDetector(
+            settings.person_model, settings.person_config, threshold=settings.person_threshold
+        )
     supervisor = VideoSupervisor(
         (),
         record_root=root / "recordings",
         on_event=signals.post,
         on_segment=on_segment,
         clock=clock.now,
-        analyzer_factory=lambda camera: CameraAnalyzer(camera),
+        analyzer_factory=lambda camera: CameraAnalyzer(camera, detector=detector),
         segment_seconds=settings.segment_seconds,
         loss_after=settings.video_loss_after,
     )
@@ -128,6 +141,10 @@ def build_video(
         settle_seconds=settings.segment_seconds + 5,
     )
     holds = LegalHolds(HoldStore(engine, logbook_store), logbook)
+    leasing = None
+    if engine.dialect.name != "sqlite":  # one process on SQLite: it runs every camera
+        holder = f"{settings.listener_name or socket.gethostname()}-{os.getpid()}"
+        leasing = CameraLeasing(SqlCameraLeases(engine), holder, clock.now)
     side = VideoSide(
         settings=settings,
         cameras=cameras,
@@ -149,6 +166,7 @@ def build_video(
         supervisor=supervisor,
         alarm_media=alarm_media,
         patrols=VideoPatrols(JsonPatrolStore(root / "patrols.json"), logbook, clock),
+        leasing=leasing,
     )
 
     def camera_changed(kind: str, text: str, data: dict[str, Any]) -> None:
@@ -193,9 +211,14 @@ async def start_video(side: VideoSide, clock: Clock) -> None:
     settings = side.settings
     side.tasks.append(loop.create_task(run_daily(side.retention, clock.now)))
     if settings.video:
-        cameras = await loop.run_in_executor(None, side.cameras.cameras)
-        side.supervisor.reload(cameras)
+        if side.leasing is None:
+            cameras = await loop.run_in_executor(None, side.cameras.cameras)
+            side.supervisor.reload(cameras)
         side.supervisor.start()
+        if side.leasing is not None:
+            side.tasks.append(
+                loop.create_task(side.leasing.run(side.cameras.cameras, side.supervisor.reload))
+            )
         log.info("%d cameras supervised", len(side.supervisor.camera_ids()))
         side.alarm_media.start(clock.now())
         side.tasks.append(loop.create_task(side.alarm_media.run()))
@@ -215,4 +238,9 @@ async def stop_video(side: VideoSide) -> None:
         task.cancel()
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(None, side.supervisor.stop)
+    if side.leasing is not None:  # workers stopped first, then the leases given back
+        try:
+            await loop.run_in_executor(None, side.leasing.release)
+        except Exception:
+            log.exception("camera leases not released (they lapse after their TTL)")
     side.signals.close()

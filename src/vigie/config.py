@@ -90,6 +90,13 @@ class Settings(BaseSettings):
         description="Fernet key (base64) encrypting camera credentials; empty: a key file "
         "created beside the video folder",
     )
+    person_model: Path | None = Field(
+        default=None,
+        description="person detector model file (ONNX YOLO, or Darknet .weights with "
+        "person_config); none: OpenCV's HOG detector",
+    )
+    person_config: Path | None = Field(default=None, description="Darknet .cfg of the model")
+    person_threshold: float = Field(default=0.5, gt=0, lt=1, description="person score")
     mqtt_url: str = Field(
         default="", description="mqtt://host:port of an NVR's broker (Frigate); empty: none"
     )
@@ -100,6 +107,13 @@ class Settings(BaseSettings):
     webhook_token: str = Field(
         default="", description="bearer token of POST /api/v1/video/events; empty: disabled"
     )
+
+    @field_validator("person_model", "person_config")
+    @classmethod
+    def _model_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError("an existing model file")
+        return value
 
     @field_validator("mqtt_url")
     @classmethod

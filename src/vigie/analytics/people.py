@@ -10,6 +10,7 @@ return normalised boxes (x, y, w, h) of the whole picture with a score.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -127,6 +128,8 @@ class DnnPersonDetector:
         self.classes = classes
         self._net = cv2.dnn.readNet(str(model_path), str(config_path) if config_path else "")
         self._outputs = self._net.getUnconnectedOutLayersNames()
+        # one network serves every camera thread; OpenCV's Net is not safe to share
+        self._lock = threading.Lock()
         logger.info("person detector loaded from %s", model_path)
 
     def detect(self, gray: Gray, roi: Box | None) -> list[Detection]:
@@ -138,8 +141,9 @@ class DnnPersonDetector:
         bgr = cv2.merge([image, image, image])
         size = self.input_size
         blob = cv2.dnn.blobFromImage(bgr, 1 / 255.0, (size, size), swapRB=False, crop=False)
-        self._net.setInput(blob)
-        outputs = self._net.forward(self._outputs)
+        with self._lock:
+            self._net.setInput(blob)
+            outputs = self._net.forward(self._outputs)
         h, w = gray.shape[:2]
         found: list[Detection] = []
         for (x, y, bw, bh), score in parse_yolo(

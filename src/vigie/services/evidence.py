@@ -42,6 +42,7 @@ _KINDS = {
     AlarmKind.MEDICAL: "Médical",
     AlarmKind.INTRUSION: "Intrusion",
     AlarmKind.VIDEO: "Vidéo",
+    AlarmKind.CAMERA_FAULT: "Défaut caméra",
     AlarmKind.TECHNICAL: "Technique",
     AlarmKind.TAMPER: "Autoprotection",
     AlarmKind.TROUBLE: "Défaut",

@@ -201,12 +201,12 @@ KINDS: dict[str, dict[str, str]] = {
            "intrusion": "Intrusion", "technical": "Technique", "tamper": "Autoprotection",
            "trouble": "Défaut", "supervision": "Test cyclique manquant",
            "schedule": "Horaires", "unknown_transmitter": "Transmetteur inconnu",
-           "video": "Vidéo", "other": "Autre"},
+           "video": "Vidéo", "camera_fault": "Défaut caméra", "other": "Autre"},
     "en": {"holdup": "Hold-up / panic", "fire": "Fire", "medical": "Medical",
            "intrusion": "Intrusion", "technical": "Technical", "tamper": "Tamper",
            "trouble": "Trouble", "supervision": "Missing test signal",
            "schedule": "Schedule", "unknown_transmitter": "Unknown transmitter",
-           "video": "Video", "other": "Other"},
+           "video": "Video", "camera_fault": "Camera fault", "other": "Other"},
 }  # fmt: skip
 
 OUTCOMES: dict[str, dict[str, str]] = {
