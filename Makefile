@@ -48,7 +48,7 @@ bench-engine: $(DEV)
 bench-video: $(DEV)
 	$(BIN)/python -m bench.video
 
-## make screenshot: refresh docs/screenshot-console.png (taken by the browser tests)
+## make screenshot: refresh docs/screenshot-console.png and docs/screenshot-video-wall.png (taken by the browser tests)
 screenshot: $(DEV)
 	VIGIE_SCREENSHOT=1 $(BIN)/pytest tests/browser -k screenshot
 

@@ -16,15 +16,18 @@ register plus synthetic sites (``bench.engine_workload.build_register``):
    ``performance.timeOrigin + performance.now()`` when a row of a site appears for the
    first time (rows carry ``data-site``, and every measured frame has its own site: no
    API polling that would load the server while it is measured);
-4. send ``FRAMES`` fire alarms (``FA``, priority 2: they sort above the filler, in the
-   first 500 rows) one at a time, ~300 ms apart, each on a new site; the ACK is stamped
-   with ``time.time()``. Latency = row seen in the DOM - ACK, for every frame x console;
-5. probe the 500-row cap (``in_states(limit=500)``): one more burglary alarm (priority 4,
-   sorting after the filler) - is its row ever shown? - and the row count in each DOM
-   against the API's count.
+4. send ``FRAMES`` fire alarms (``FA``, priority 2: they sort above the filler) one at a
+   time, ~300 ms apart, each on a new site; the ACK is stamped with ``time.time()``.
+   Latency = row seen in the DOM - ACK, for every frame x console. Each page also notes
+   how long applying each push to its DOM took and each message's size
+   (``window.vigieLive``, kept by ``console.js``);
+5. the tail: one more burglary alarm (priority 4, sorting after the whole filler: the
+   last row) - is its row shown? - and the row count in each DOM against the database's.
 
-Ratios are 1,000 against 10 in the same run; the verdict is p99 < 300 ms at 1,000.
-Results: ``bench/results/console-latest.json``.
+Then the server-side render costs in process (``bench.console_render``: the queue's
+read, a cold rendering of every row, the rebuild after one change, the diff).
+Ratios are 1,000 against 10 in the same run; the verdict is p99 < 300 ms at 1,000 with
+no row missing. Results: ``bench/results/console.json``.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from sqlalchemy import func, select
 from tests.browser.conftest import CARD_EXPIRY, CHROMIUM, CHROMIUM_ARGS, PASSWORD, VIEWPORT, login
 
+from bench import console_render
 from bench.engine_latency import percentile
 from bench.engine_workload import build_register, fresh_database, synthetic_account
 from bench.servers import start_vigie
@@ -58,10 +62,9 @@ from vigie.adapters.db.migrate import upgrade
 from vigie.adapters.db.register_repository import SqlRegister
 from vigie.protocols.dc09 import ReplyKind, encode_frame, parse_reply
 
-RESULTS = Path(__file__).resolve().parent / "results" / "console-latest.json"
+RESULTS = Path(__file__).resolve().parent / "results" / "console.json"
 TARGET_P99_MS = 300.0
 SPACING = 0.3  # s between two measured frames
-QUEUE_CAP = 500  # in_states(limit=500)
 
 # Runs in each page: first time (epoch ms) a row of each site is added to #queue-rows,
 # and how many pushes (childList mutations) arrived.
@@ -153,7 +156,7 @@ def open_incidents(context: BrowserContext) -> list[dict[str, Any]]:
 
 
 def db_open_count(db_url: str) -> int:
-    """Open incidents counted in the database (the API lists at most 500)."""
+    """Open incidents counted in the database."""
     engine = make_engine(db_url)
     try:
         with engine.connect() as conn:
@@ -193,6 +196,10 @@ def _ms(values: list[float]) -> dict[str, float]:
         "max": ordered[-1],
         "mean": statistics.fmean(ordered),
     }
+
+
+def _median(values: list[int]) -> float:
+    return statistics.median(values) if values else 0.0
 
 
 def run_size(
@@ -294,7 +301,7 @@ def run_size(
             latencies = [got[s] - acks[s] * 1000 for got in seen for s in acks if s in got]
             missing = sum(1 for got in seen for s in acks if s not in got)
 
-            # the 500-row cap: a priority-4 alarm sorts after the filler
+            # the tail: a priority-4 alarm sorts after the whole filler (the last row)
             probe = f"SYN-{probe_site:05d}"
             _, probe_ack = sender.send(synthetic_account(probe_site), "BA")
             wait_incidents(url, incidents + frames + 1)
@@ -304,12 +311,25 @@ def run_size(
             db_count = db_open_count(url)
             dom_after = [p.evaluate("document.querySelectorAll('#queue-rows tr.incident').length")
                          for p in pages]  # fmt: skip
+            live = [p.evaluate("window.vigieLive") for p in pages]
             sender.close()
         finally:
             for context in contexts:
                 context.close()
             station.stop()
     shown = [t for t in probe_seen if t is not None]
+    diff_ms = [ms for stats in live for ms in stats["diffMs"]]
+    # each measured row: ACK -> the server sent it -> the page got it -> in the DOM
+    split: dict[str, list[float]] = {"server": [], "transit": [], "dom": []}
+    for stats, got in zip(live, seen, strict=True):
+        for site, ack in acks.items():
+            if site in stats["sites"] and site in got:
+                sent_at, arrived = stats["sites"][site]
+                split["server"].append(sent_at - ack * 1000)
+                split["transit"].append(arrived - sent_at)
+                split["dom"].append(got[site] - arrived)
+    snapshot_ms = [ms for stats in live for ms in stats["snapshotMs"]]
+    sizes = [n for stats in live for n in stats["sizes"]]
     return {
         "incidents": incidents,
         "open_incidents_db": open_count,
@@ -318,6 +338,7 @@ def run_size(
         "frames": frames,
         "fill": {"send_s": fill_send, "to_api_s": fill_total},
         "latency_ms": _ms(latencies),
+        "latency_split_ms": {part: _ms(values) for part, values in split.items()},
         "missing_samples": missing,
         "ack_ms": _ms(ack_ms),
         "pushes_per_console_per_s": statistics.fmean(pushes) / max(elapsed, 1e-9),
@@ -329,7 +350,9 @@ def run_size(
         "browser_load_ms": _ms(nav_load) | {"median": statistics.median(nav_load)},
         "browser_live_ms": _ms(nav_live) | {"median": statistics.median(nav_live)},
         "dom_rows_at_connect": dom_rows,
-        "cap": {
+        "dom_update_ms": {"push": _ms(diff_ms), "snapshot": _ms(snapshot_ms)},
+        "message_chars": {"max": max(sizes, default=0), "median": _median(sizes)},
+        "tail": {
             "api_open_after_probe": api_count,
             "db_open_after_probe": db_count,
             "dom_rows_after_probe": dom_after,
@@ -392,6 +415,7 @@ def main() -> None:
             )
         finally:
             browser.close()
+    render = [console_render.measure(n) for n in (args.baseline, args.incidents)]
     lb, lg = base["latency_ms"], big["latency_ms"]
     print(f"\nconsole bench: {args.consoles} consoles, {frames} frames x consoles, "
           f"{SPACING * 1000:.0f} ms apart (logs: {log_dir})")  # fmt: skip
@@ -400,6 +424,11 @@ def main() -> None:
     print(_row("signal ACK -> row in DOM, p90", lb["p90"], lg["p90"]))
     print(_row("signal ACK -> row in DOM, p99", lb["p99"], lg["p99"]))
     print(_row("signal ACK -> row in DOM, max", lb["max"], lg["max"]))
+    for part in ("server", "transit", "dom"):
+        for q in ("p50", "p99"):
+            print(_row(f"  of which {part} (ACK->sent->onmessage->DOM), {q}",
+                       base["latency_split_ms"][part].get(q, 0.0),
+                       big["latency_split_ms"][part].get(q, 0.0)))  # fmt: skip
     print(_row("ACK latency p50", base["ack_ms"]["p50"], big["ack_ms"]["p50"]))
     print(_row("server GET /console, median", base["server_get_console_ms"]["median"],
                big["server_get_console_ms"]["median"]))  # fmt: skip
@@ -411,12 +440,21 @@ def main() -> None:
                big["browser_live_ms"]["median"]))  # fmt: skip
     print(_row("pushes / console / s (idle)", base["idle_pushes_per_console_per_s"],
                big["idle_pushes_per_console_per_s"]))  # fmt: skip
-    print(_row("rows HTML per push (chars)", base["rows_html_chars"], big["rows_html_chars"]))
+    print(_row("#queue-rows HTML (chars)", base["rows_html_chars"], big["rows_html_chars"]))
+    print(_row("message per push, median (chars)", base["message_chars"]["median"],
+               big["message_chars"]["median"]))  # fmt: skip
+    for what in ("push", "snapshot"):
+        for q in ("p50", "p99"):
+            print(_row(f"DOM update per {what}, {q}", base["dom_update_ms"][what].get(q, 0.0),
+                       big["dom_update_ms"][what].get(q, 0.0)))  # fmt: skip
+    for key in ("queue_rows_load_ms", "whole_incidents_load_ms", "cold_ms", "one_change_ms",
+                "diff_ms"):  # fmt: skip
+        print(_row(f"server {key.removesuffix('_ms')}", render[0][key], render[1][key]))
     print(f"samples: {lb['n']} / {lg['n']}, missing {base['missing_samples']} / "
           f"{big['missing_samples']}")  # fmt: skip
     for r in (base, big):
-        cap = r["cap"]
-        print(f"cap @ {r['incidents']}: open in DB {cap['db_open_after_probe']}, API lists "
+        cap = r["tail"]
+        print(f"tail @ {r['incidents']}: open in DB {cap['db_open_after_probe']}, API lists "
               f"{cap['api_open_after_probe']}, DOM rows "
               f"{sorted(set(cap['dom_rows_after_probe']))}, low-priority probe shown in "
               f"{cap['probe_shown_in_consoles']}/{r['consoles']} consoles")  # fmt: skip
@@ -443,6 +481,7 @@ def main() -> None:
                 "verdict": verdict,
                 "baseline": base,
                 "measured": big,
+                "server_render": render,
                 "ratio_p99": lg["p99"] / lb["p99"] if lb.get("p99") else None,
                 "ratio_p50": lg["p50"] / lb["p50"] if lb.get("p50") else None,
                 "profile": profile_lines,

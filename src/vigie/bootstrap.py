@@ -20,7 +20,9 @@ from vigie.adapters.db.incident_store import SqlIncidents
 from vigie.adapters.db.journal import GroupCommitJournal
 from vigie.adapters.db.logbook_store import SqlLogbook
 from vigie.adapters.db.migrate import upgrade
+from vigie.adapters.db.pg_notify import PgQueueNotifier
 from vigie.adapters.db.processing_store import SqlProcessing
+from vigie.adapters.db.queue_rows import SqlQueueRows
 from vigie.adapters.db.register_repository import SqlRegister
 from vigie.adapters.db.signal_reader import SqlSignalReader
 from vigie.adapters.db.transmitter_repository import SqlTransmitterRepository
@@ -76,6 +78,7 @@ class Station:
     worker: ProcessingWorker
     auth: Authenticator
     video: VideoSide | None = None
+    notifier: PgQueueNotifier | None = None
     live: LiveHub = field(default_factory=LiveHub)
     background: list[asyncio.Task[Any]] = field(default_factory=list)
 
@@ -90,6 +93,8 @@ class Station:
             trust_identity_headers=self.settings.trust_identity_headers,
             live=self.live,
             routers=video_routers(self.video, self.clock) if self.video is not None else (),
+            queue_rows=SqlQueueRows(self.engine),
+            arming=self.processor.arming,
             video=self.video,
             **page_services(self.engine, self.logbook, self.queue, self.clock),
         )
@@ -175,7 +180,11 @@ def build_station(
     )
     worker = ProcessingWorker(processor, queue, engine)
     journal.on_commit = worker.wake
-    live = LiveHub()
+    live = LiveHub(poll=settings.console_poll)
+    notifier = None
+    if not settings.is_sqlite:  # consoles of every process wake on a change made anywhere
+        notifier = PgQueueNotifier(engine, live.changed_elsewhere)
+        live.publish = notifier.publish
     worker.on_change = live.notify  # the worker's thread -> the consoles' event loop
 
     def register_changed(kind: str, text: str, data: dict[str, Any]) -> None:
@@ -219,6 +228,7 @@ def build_station(
         auth=build_authenticator(engine, clock, logbook, hasher),
         live=live,
         video=video,
+        notifier=notifier,
     )
 
 
@@ -258,6 +268,8 @@ async def start_station(station: Station, *, migrate: bool = True) -> None:
         station.worker.start()
     await station.receiver.start(station.settings.host, station.settings.dc09_port)
     station.background.append(loop.create_task(_refresh_transmitters(station)))
+    if station.notifier is not None:
+        station.notifier.start()
     if station.video is not None:
         await start_video(station.video, station.clock)
     # What start-up built lives as long as the process: keep the collector off it, and
@@ -271,6 +283,8 @@ async def stop_station(station: Station) -> None:
     for task in station.background:
         task.cancel()
     await station.receiver.close()
+    if station.notifier is not None:
+        await asyncio.get_running_loop().run_in_executor(None, station.notifier.stop)
     if station.video is not None:
         await stop_video(station.video)
     loop = asyncio.get_running_loop()

@@ -72,6 +72,12 @@ class Settings(BaseSettings):
         "authenticating reverse proxy that sets them)",
     )
 
+    console_poll: float = Field(
+        default=1.0,
+        gt=0,
+        description="seconds between the consoles' checks for changes made elsewhere "
+        "(PostgreSQL also wakes them at once with LISTEN/NOTIFY)",
+    )
     video: bool = Field(
         default=True, description="run the camera workers here (a receiver-only host sets false)"
     )

@@ -8,7 +8,9 @@ its pre/post-alarm clip, which plays in the incident's video pane.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -35,6 +37,7 @@ from playwright.sync_api import Page, expect  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, needs_gst, pytest.mark.timeout(180)]
 
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot-video-wall.png"
 CAMERAS = {  # camera id -> (site, zone, what its scene shows)
     "CAM-PHARMA-1": ("PHARMA-CENTRE", "1", Mode.NOBODY),
     "CAM-BANQUE-1": ("BANQUE-PARTDIEU", "1", Mode.NORMAL),
@@ -88,8 +91,11 @@ def _until(page: Page, selector: str, script: str, check: Callable[[Any], bool])
     return value
 
 
-def test_the_wall_shows_every_camera_and_an_alarm_clip_plays(
-    open_page: Callable[[str], Page], station: ProcessStation, problems: Problems
+def test_the_wall_shows_every_camera_and_an_alarm_clip_plays_screenshot(
+    open_page: Callable[[str], Page],
+    station: ProcessStation,
+    problems: Problems,
+    tmp_path: Path,
 ) -> None:
     # cut short on purpose when a page is left: image refreshes, state polls, the player
     problems.allow(
@@ -113,6 +119,10 @@ def test_the_wall_shows_every_camera_and_an_alarm_clip_plays(
     expect(alice.locator(loaded)).to_have_attribute(
         "data-loaded", re.compile(r"^\d+$"), timeout=10_000
     )
+    shot = tmp_path / "wall.png"
+    alice.screenshot(path=str(shot))
+    if os.environ.get("VIGIE_SCREENSHOT"):  # `make screenshot`: keeps `make test` read-only
+        shutil.copyfile(shot, SCREENSHOT)
 
     panel = PanelSimulator("127.0.0.1", station.dc09_port, "1002")
     _, reply = panel.send(
@@ -132,7 +142,7 @@ def test_the_wall_shows_every_camera_and_an_alarm_clip_plays(
     clip = "#video li.clip video"
     deadline = time.monotonic() + 45
     while True:  # the clip is cut once the post-alarm time and its segment have passed
-        alice.goto(f"/console/incidents/{incident['id']}/video")
+        alice.goto(f"/console/incidents/{incident['id']}")
         if alice.locator(clip).count():
             break
         assert time.monotonic() < deadline, "no clip in the incident's video pane"

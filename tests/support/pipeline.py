@@ -182,6 +182,7 @@ class Pipeline:
             logbook=self.logbook,
             register=self.register,
             queue=self.queue,
+            arming=self.processor.arming,
             **options,
         )
 

@@ -204,6 +204,13 @@ class Processor:
         """The register changed in this process: reload it at the next tick."""
         self._last_reload = None
 
+    def arming(self, site_id: str) -> list[tuple[str, bool, str | None, datetime]]:
+        """The site's partitions as the engine knows them: (partition, armed, by user, since).
+
+        Read from another thread (the console): a copy taken in one step under the GIL."""
+        parts = dict(self.engine.state.partitions.get(site_id, {}))
+        return sorted((name, p.armed, p.by, p.at) for name, p in parts.items())
+
     # -- work -----------------------------------------------------------------------
 
     def run_once(self) -> int:

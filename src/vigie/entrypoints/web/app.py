@@ -46,6 +46,8 @@ def create_app(
     supervision: Any | None = None,
     routers: Sequence[APIRouter] = (),
     video: Any | None = None,
+    queue_rows: Any | None = None,
+    arming: Callable[[str], list[Any]] | None = None,
 ) -> FastAPI:
     """``register`` (a ``SqlRegister``) serves the /api/v1 register routes.
 
@@ -66,6 +68,9 @@ def create_app(
     app.include_router(auth_routes.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
     app.state.video = video
+    app.state.arming = arming  # a site's partitions: armed or not, by whom, since when
+    if queue_rows is not None:  # the light read of the queue (a ``SqlQueueRows``)
+        app.state.queue_rows = queue_rows
     for extra in routers:  # before the console's: their paths are more specific
         app.include_router(extra)
     app.state.signal_reader = signal_reader

@@ -1,8 +1,8 @@
 """The operators' console: server-rendered pages (Jinja2), plain forms, a WebSocket push.
 
-* ``GET /console``: the queue of open incidents; ``#queue-rows`` is replaced by what
-  ``/ws/console`` pushes (a full snapshot on every connect, then the rows again after
-  each change; see ``live.LiveHub``).
+* ``GET /console``: the queue of open incidents; ``/ws/console`` keeps ``#queue-rows``
+  up to date (the whole queue on every connect, then only the rows that changed; see
+  ``console_live`` and ``live.LiveHub``).
 * ``GET /console/incidents/{id}``: one incident to work (site card, timeline, procedure,
   contacts, main courante); the first view marks it displayed.
 * ``POST /console/next`` and ``/console/incidents/{id}/claim|release|steps/{n}|close``,
@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -31,9 +30,11 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, WebSocket
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect
 
+from vigie.adapters.db.queue_rows import QueueRow, SqlQueueRows
 from vigie.domain.incidents import (
     CallResult,
     DispatchKind,
@@ -47,13 +48,14 @@ from vigie.domain.register import Site
 from vigie.domain.users import User
 from vigie.entrypoints.web import i18n
 from vigie.entrypoints.web.actor import _INSTALLER, Principal, current_principal, today
+from vigie.entrypoints.web.console_live import QueueView, QueueViews, diff
 from vigie.entrypoints.web.live import LiveHub
 from vigie.entrypoints.web.security import SESSION_COOKIE
 from vigie.services.auth import Authenticator
 from vigie.services.incident_queue import IncidentQueue
 from vigie.services.logbook import Actor, Logbook
 
-__all__ = ["render_queue_rows", "router"]
+__all__ = ["queue_view", "render_queue_rows", "router"]
 
 router = APIRouter(include_in_schema=False, tags=["console"])
 
@@ -153,68 +155,80 @@ def _site_names(state: Any) -> _SiteNames:
     return names
 
 
-def _category(incident: Incident, lang: str) -> str:
-    if not incident.alarms:
-        return incident.title
-    kinds = i18n.KINDS[lang]
-    return kinds.get(incident.alarms[0].kind.value, incident.alarms[0].kind.value)
+def _category(row: QueueRow, lang: str) -> str:
+    if row.first_kind is None:
+        return row.title
+    return i18n.KINDS[lang].get(row.first_kind, row.first_kind)
 
 
-def _row(incident: Incident, names: _SiteNames, lang: str) -> dict[str, Any]:
+def _row(row: QueueRow, names: _SiteNames, lang: str) -> dict[str, Any]:
     """One queue row. Nothing here depends on the time of rendering (ages are counted in
-    the browser), so an unchanged queue renders to the same HTML and is not pushed."""
+    the browser), so an unchanged incident keeps the same HTML and is not pushed."""
     return {
-        "id": incident.id,
-        "priority": incident.priority,
-        "state": incident.state.value,
-        "state_label": i18n.STATES[lang].get(incident.state.value, incident.state.value),
-        "holder": incident.holder or "",
-        "site_id": incident.site_id or "",
-        "site_name": names.name(incident.site_id) or incident.title,
-        "category": _category(incident, lang),
-        "count": len(incident.alarms),
-        "since": incident.opened_at.isoformat(),
-        "opened": i18n.paris_time(incident.opened_at),
-        "escalated": incident.escalated_at is not None,
+        "id": row.id,
+        "priority": row.priority,
+        "state": row.state,
+        "state_label": i18n.STATES[lang].get(row.state, row.state),
+        "holder": row.holder or "",
+        "site_id": row.site_id or "",
+        "site_name": names.name(row.site_id) or row.title,
+        "category": _category(row, lang),
+        "count": row.alarms,
+        "since": row.opened_at.isoformat(),
+        "opened": i18n.paris_time(row.opened_at),
+        "escalated": row.escalated,
     }
+
+
+def _queue_rows_reader(state: Any) -> Callable[[], list[QueueRow]]:
+    """The light read of the queue's rows: ``state.queue_rows`` (a ``SqlQueueRows``) when
+    the app was given one; else one on the queue's SQL engine; else whole incidents."""
+    reader: SqlQueueRows | None = getattr(state, "queue_rows", None)
+    if reader is None:
+        engine = getattr(getattr(_queue(state), "_store", None), "_engine", None)
+        if isinstance(engine, Engine):
+            reader = state.queue_rows = SqlQueueRows(engine)
+    if reader is not None:
+        return reader.rows
+    return lambda: [QueueRow.of(i) for i in _queue(state).waiting()]
+
+
+def _rows_template() -> Any:
+    return templates().get_template("console/_queue_rows.html").module
+
+
+def _queue_views(state: Any) -> QueueViews:
+    """The views shared by every console of this app (built on first use)."""
+    views: QueueViews | None = getattr(state, "console_queue_views", None)
+    if views is None:
+        names = _site_names(state)
+        read = _queue_rows_reader(state)
+
+        def load(lang: str) -> list[tuple[int, Hashable, Any]]:
+            return [(r.id, (r, names.name(r.site_id)), r) for r in read()]
+
+        def render(lang: str, rows: list[QueueRow]) -> list[str]:
+            macro = _rows_template().row
+            return [str(macro(_row(r, names, lang))) for r in rows]
+
+        def empty(lang: str) -> str:
+            return str(_rows_template().empty(i18n.texts(lang)))
+
+        views = QueueViews(load, render, empty)
+        state.console_queue_views = views
+    return views
+
+
+def queue_view(state: Any, lang: str) -> QueueView:
+    """The queue's current rows (blocking: call it from a thread)."""
+    hub: LiveHub | None = getattr(state, "live", None)
+    version, poll = (hub.version, hub.poll) if hub is not None else (0, 0.1)
+    return _queue_views(state).view(lang, version, poll)
 
 
 def render_queue_rows(state: Any, lang: str) -> str:
     """The ``<tr>`` rows of ``#queue-rows`` (blocking: call it from a thread)."""
-    names = _site_names(state)
-    rows = [_row(i, names, lang) for i in _queue(state).waiting()]
-    template = templates().get_template("console/_queue_rows.html")
-    return template.render(rows=rows, t=i18n.texts(lang))
-
-
-class _SharedRows:
-    """One rendering of the queue serves every console of a language.
-
-    Keyed by the hub's version and by the poll period (a change made by another process
-    does not move this process's version): ten consoles cost one query and one render.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._cache: dict[str, tuple[tuple[int, int], str]] = {}
-
-    def rows(self, state: Any, lang: str, version: int, poll: float) -> str:
-        key = (version, int(time.monotonic() / max(poll, 0.1)))
-        with self._lock:
-            cached = self._cache.get(lang)
-            if cached is not None and cached[0] == key:
-                return cached[1]
-            html = render_queue_rows(state, lang)
-            self._cache[lang] = (key, html)
-            return html
-
-
-def _shared_rows(state: Any) -> _SharedRows:
-    shared: _SharedRows | None = getattr(state, "console_shared_rows", None)
-    if shared is None:
-        shared = _SharedRows()
-        state.console_shared_rows = shared
-    return shared
+    return queue_view(state, lang).html()
 
 
 # -- pages -------------------------------------------------------------------------------
@@ -250,8 +264,10 @@ def _queue_page(
     request: Request, principal: Principal, flash: str = "", status: int = 200
 ) -> Response:
     lang = page_language(request, principal.user)
+    view = queue_view(request.app.state, lang)
     context = page_context(principal, lang, flash) | {
-        "rows_html": render_queue_rows(request.app.state, lang)
+        "rows_html": view.html(),
+        "digest": view.digest,
     }
     return render_page(request, "console/queue.html", context, status)
 
@@ -312,6 +328,21 @@ def _cameras(incident: Incident, site: Site | None) -> list[str]:
     return cameras
 
 
+def _arming(state: Any, site: Site | None) -> list[dict[str, Any]]:
+    """Each partition: armed or not, by which panel user (and their name), since when."""
+    reader = getattr(state, "arming", None)
+    if reader is None or site is None:
+        return []
+    rows = []
+    for partition, armed, by, at in reader(site.id):
+        user = site.user(by) if by is not None else None
+        rows.append(
+            {"partition": partition, "armed": armed, "by": by,
+             "name": user.name if user is not None else "", "at": at}
+        )  # fmt: skip
+    return rows
+
+
 def _incident_page(
     request: Request,
     principal: Principal,
@@ -340,6 +371,7 @@ def _incident_page(
         "contacts": sorted(site.contacts, key=lambda c: c.call_order) if site else [],
         "timeline": _timeline(incident, lang),
         "cameras": _cameras(incident, site),
+        "arming": _arming(state, site),
         "entries": entries,
         "outcomes": [(o.value, i18n.OUTCOMES[lang][o.value]) for o in Outcome],
         "step_statuses": i18n.STEP_STATUSES[lang],
@@ -351,6 +383,18 @@ def _incident_page(
         "next_stages": ("on_the_way", "on_site", "finished"),
         "urgent_steps": ("notify_police",) if incident.duress else (),
     }
+    video = getattr(state, "video", None)
+    if video is not None:  # the pane's module builds on this one: imported here
+        from vigie.entrypoints.web.console_video_pane import video_pane_context
+
+        context |= video_pane_context(
+            incident_id,
+            context["cameras"],
+            video.media,
+            video.supervisor,
+            camera_store=video.cameras,
+            lang=lang,
+        )
     return render_page(request, "console/incident.html", context, status)
 
 
@@ -404,6 +448,20 @@ def claim(request: Request, incident_id: int, principal: ConsolePrincipal) -> Re
 @router.post("/console/incidents/{incident_id}/release")
 def release(request: Request, incident_id: int, principal: ConsolePrincipal) -> Response:
     return _act(request, principal, incident_id, lambda q, a: q.release(incident_id, a))
+
+
+@router.post("/console/incidents/{incident_id}/hold")
+def hold(
+    request: Request,
+    incident_id: int,
+    principal: ConsolePrincipal,
+    minutes: Annotated[float, Form(gt=0, le=1440)],
+    reason: Annotated[str, Form(min_length=1, max_length=500)],
+) -> Response:
+    """Mise en attente: the incident comes back to the queue when its timer runs out."""
+    return _act(
+        request, principal, incident_id, lambda q, a: q.hold(incident_id, a, minutes, reason)
+    )
 
 
 @router.post("/console/incidents/{incident_id}/steps/{number}")
@@ -538,9 +596,11 @@ async def _socket_user(websocket: WebSocket) -> User | None:
 
 @router.websocket("/ws/console")
 async def console_socket(websocket: WebSocket) -> None:
-    """On connect: the whole queue; then the rows again whenever they change.
+    """On connect: the whole queue; then only the rows that changed (``console_live``).
 
-    Messages are JSON: ``{"type": "queue", "snapshot": bool, "html": "<tr ...>..."}``."""
+    ``{"type": "queue", "snapshot": true, "html": "<tr ...>..."}`` first (``"same": true``
+    instead of the HTML when ``?have=`` names the view the page was rendered from), then
+    ``{"type": "rows", "upsert": [{"id", "after", "html"}], "remove": [id], "count": n}``."""
     user = await _socket_user(websocket)
     if user is None:
         await websocket.close(code=1008)
@@ -549,6 +609,8 @@ async def console_socket(websocket: WebSocket) -> None:
     state = websocket.app.state
     hub: LiveHub = state.live
     lang = i18n.language(websocket.query_params.get("lang"), user.language)
+    views = _queue_views(state)
+    have = websocket.query_params.get("have", "")[:64]
     closed = asyncio.Event()
 
     async def read_until_closed() -> None:
@@ -559,15 +621,23 @@ async def console_socket(websocket: WebSocket) -> None:
             closed.set()
 
     reader = asyncio.create_task(read_until_closed())
-    last: str | None = None
+    sent: QueueView | None = None
     checked = time.monotonic()
     try:
         while not closed.is_set():
-            seen = hub.version  # before rendering: a change meanwhile is not lost
-            html = await run_in_threadpool(_shared_rows(state).rows, state, lang, seen, hub.poll)
-            if html != last:
-                await websocket.send_json({"type": "queue", "snapshot": last is None, "html": html})
-                last = html
+            seen = hub.version  # before reading: a change meanwhile is not lost
+            view = await run_in_threadpool(views.view, lang, seen, hub.poll)
+            message: dict[str, Any] | None
+            if sent is None:
+                same = bool(have) and have == view.digest  # the page was rendered from it
+                message = {"type": "queue", "snapshot": True}
+                message.update({"same": True} if same else {"html": view.html()})
+            else:
+                message = diff(sent, view) if view is not sent else None
+            if message is not None:
+                message["sent_at"] = time.time() * 1000  # epoch ms: the benchmark's split
+                await websocket.send_json(message)
+            sent = view
             await hub.wait(seen)
             if time.monotonic() - checked >= SESSION_RECHECK:
                 checked = time.monotonic()

@@ -227,6 +227,11 @@ def video_pane_context(
 ) -> dict[str, Any]:
     """``{"video_pane": ...}`` for ``incident.html``'s context (blocking: reads the media
     store). ``cameras`` are the ids of the cameras linked to the incident's zones."""
+    media = media_store.for_incident(incident_id) if media_store is not None else []
+    media = sorted(media, key=lambda m: m.start)
+    # the cameras of the alarmed zones, and those whose images the incident holds (a
+    # video alarm's or a camera fault's own camera)
+    cameras = list(dict.fromkeys([*cameras, *(m.camera_id for m in media)]))
     tiles = []
     for camera_id in cameras:
         camera = _camera_or_none(camera_store, camera_id)
@@ -234,8 +239,6 @@ def video_pane_context(
         tiles.append(
             {"id": camera_id, "name": camera.name if camera else camera_id, "health": view}
         )
-    media = media_store.for_incident(incident_id) if media_store is not None else []
-    media = sorted(media, key=lambda m: m.start)
     return {
         "video_pane": {
             "incident_id": incident_id,

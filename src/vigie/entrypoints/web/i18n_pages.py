@@ -16,6 +16,8 @@ PAGES: dict[str, dict[str, str]] = {
     "fr": {
         "nav_queue": "File",
         "nav_logbook": "Main courante",
+        "nav_video": "Mur d'images",
+        "nav_patrols": "Rondes vidéo",
         "nav_handover": "Relève",
         "nav_supervisor": "Supervision",
         "logbook": "Main courante",
@@ -87,6 +89,8 @@ PAGES: dict[str, dict[str, str]] = {
     "en": {
         "nav_queue": "Queue",
         "nav_logbook": "Logbook",
+        "nav_video": "Video wall",
+        "nav_patrols": "Video patrols",
         "nav_handover": "Handover",
         "nav_supervisor": "Supervision",
         "logbook": "Logbook",

@@ -2,23 +2,33 @@
 
 ``notify()`` may be called from any thread (the processing worker runs in one; sync
 routes run in the thread pool): each waiting console is woken in its own event loop with
-``loop.call_soon_threadsafe``. A woken console re-renders the whole queue (it is small)
-and sends it if it changed. Consoles also re-read the queue every ``poll`` seconds when
-nothing woke them: that is how changes made by *another* process (a second station
-process on PostgreSQL) reach them, at most a second late.
+``loop.call_soon_threadsafe``. A woken console reads the shared view of the queue (one
+read and one rendering of the changed rows per change, ``console_live``) and sends only
+the rows that changed.
+
+Changes made by *another* process (a second station process on PostgreSQL) reach this
+one in two ways: ``publish`` (set to ``PgQueueNotifier.publish``) tells the others at
+each local ``notify()``, and their ``PgQueueNotifier`` calls ``changed_elsewhere()``
+here; and, as a safety net, consoles re-read the queue every ``poll`` seconds when
+nothing woke them (1 s by default; minutes are enough once LISTEN/NOTIFY is wired).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
+from collections.abc import Callable
 
 __all__ = ["LiveHub"]
 
+log = logging.getLogger(__name__)
+
 
 class LiveHub:
-    def __init__(self, poll: float = 1.0) -> None:
+    def __init__(self, poll: float = 1.0, publish: Callable[[], None] | None = None) -> None:
         self.poll = poll
+        self.publish = publish  # tells the other processes (see the module's docstring)
         self.version = 0
         self._lock = threading.Lock()
         self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
@@ -28,7 +38,16 @@ class LiveHub:
         return len(self._waiters)
 
     def notify(self) -> None:
-        """Something in the queue changed (callable from any thread)."""
+        """Something in the queue changed here (callable from any thread)."""
+        self.changed_elsewhere()
+        if self.publish is not None:
+            try:
+                self.publish()
+            except Exception:  # the other processes still poll: log, never fail the caller
+                log.exception("could not tell the other processes about a queue change")
+
+    def changed_elsewhere(self) -> None:
+        """Another process changed the queue: wake this process's consoles only."""
         with self._lock:
             self.version += 1
             waiters = list(self._waiters)

@@ -1,7 +1,12 @@
 /* Vigie console: live queue over WebSocket, age counters, filter, shortcuts, sound.
  * A static file (the CSP allows no inline script). The server sends, on every
- * (re)connect, the whole queue, then the rows again whenever they change:
- *   {"type": "queue", "snapshot": true|false, "html": "<tr ...>..."}
+ * (re)connect, the whole queue, then only the rows that changed:
+ *   {"type": "queue", "snapshot": true, "html": "<tr ...>..."}
+ *   {"type": "rows", "upsert": [{"id": 7, "after": 3|null, "html": "<tr ...>"}],
+ *    "remove": [5], "count": 1000}
+ * Upserts come in queue order, each placed right after the row it follows. If the row
+ * count then differs from "count", the page reconnects (and gets the whole queue again).
+ * window.vigieLive keeps the last DOM update times and message sizes (for the benchmark).
  */
 (function () {
   "use strict";
@@ -14,6 +19,7 @@
   var known = null; // ids of incidents already seen (null until the first snapshot)
   var selected = null; // id of the selected row
   var retry = 500;
+  var pageDigest = rowsBox ? rowsBox.getAttribute("data-digest") : null;
 
   function setLive(value) {
     body.setAttribute("data-live", value);
@@ -33,13 +39,49 @@
     return h ? h + ":" + pad(m) + ":" + pad(s) : m + ":" + pad(s);
   }
 
+  function tickSpan(span, now) {
+    if (span.vigieSince === undefined) span.vigieSince = Date.parse(span.getAttribute("data-since"));
+    if (isNaN(span.vigieSince)) return;
+    var text = age(span.vigieSince, now);
+    if (span.textContent !== text) span.textContent = text;
+  }
+
+  // With 1,000 rows, only the ages on screen are counted (an IntersectionObserver
+  // keeps the set); elsewhere (the incident page) every age.
+  var onScreen = null;
+  var watcher = null;
+  if (rowsBox && "IntersectionObserver" in window) {
+    onScreen = new Set();
+    watcher = new IntersectionObserver(function (entries) {
+      var now = Date.now();
+      entries.forEach(function (entry) {
+        if (entry.isIntersecting) {
+          onScreen.add(entry.target);
+          tickSpan(entry.target, now);
+        } else {
+          onScreen.delete(entry.target);
+        }
+      });
+    });
+  }
+
+  function watch(root) {
+    if (!watcher) return;
+    var spans = root.querySelectorAll("span.age[data-since]");
+    for (var i = 0; i < spans.length; i++) watcher.observe(spans[i]);
+  }
+
   function tick() {
     var now = Date.now();
-    var spans = document.querySelectorAll("span.age[data-since]");
-    for (var i = 0; i < spans.length; i++) {
-      var since = Date.parse(spans[i].getAttribute("data-since"));
-      if (!isNaN(since)) spans[i].textContent = age(since, now);
+    if (onScreen) {
+      onScreen.forEach(function (span) {
+        if (span.isConnected) tickSpan(span, now);
+        else onScreen.delete(span);
+      });
+      return;
     }
+    var spans = document.querySelectorAll("span.age[data-since]");
+    for (var i = 0; i < spans.length; i++) tickSpan(spans[i], now);
   }
 
   // -- rows: filter and selection -----------------------------------------------------------
@@ -52,17 +94,30 @@
     return rows().filter(function (row) { return !row.hidden; });
   }
 
+  function filterWords() {
+    return filterBox ? filterBox.value.toLowerCase().split(/\s+/).filter(Boolean) : [];
+  }
+
+  function filterRow(row, words) {
+    if (!words.length) {
+      row.hidden = false;
+      return;
+    }
+    var text = (row.textContent + " " + row.getAttribute("data-site")).toLowerCase();
+    row.hidden = !words.every(function (w) { return text.indexOf(w) !== -1; });
+  }
+
   function applyFilter() {
-    if (!filterBox) return;
-    var words = filterBox.value.toLowerCase().split(/\s+/).filter(Boolean);
-    rows().forEach(function (row) {
-      var text = (row.textContent + " " + row.getAttribute("data-site")).toLowerCase();
-      row.hidden = !words.every(function (w) { return text.indexOf(w) !== -1; });
-    });
+    var words = filterWords();
+    rows().forEach(function (row) { filterRow(row, words); });
   }
 
   function select(row) {
-    rows().forEach(function (r) { r.classList.remove("selected"); r.removeAttribute("aria-selected"); });
+    var previous = rowsBox ? rowsBox.querySelectorAll("tr.selected") : [];
+    for (var i = 0; i < previous.length; i++) {
+      previous[i].classList.remove("selected");
+      previous[i].removeAttribute("aria-selected");
+    }
     selected = row ? row.getAttribute("data-incident") : null;
     if (row) {
       row.classList.add("selected");
@@ -70,10 +125,16 @@
     }
   }
 
+  function firstVisible() {
+    var row = rowsBox ? rowsBox.querySelector("tr.incident") : null;
+    while (row && (row.hidden || !row.classList.contains("incident"))) row = row.nextElementSibling;
+    return row;
+  }
+
   function restoreSelection() {
     var row = selected ? document.getElementById("incident-" + selected) : null;
     if (row && !row.hidden) select(row);
-    else select(visibleRows()[0] || null);
+    else select(firstVisible());
   }
 
   function move(step) {
@@ -88,39 +149,140 @@
 
   // -- the live channel ---------------------------------------------------------------------
 
-  function apply(html) {
-    rowsBox.innerHTML = html;
-    tick(); // ages are counted here, not sent: a push happens only when the queue changes
-    var ids = rows().map(function (r) { return r.getAttribute("data-incident"); });
-    if (known !== null) {
-      var urgent = rows().some(function (r) {
-        return known.indexOf(r.getAttribute("data-incident")) === -1 &&
-          Number(r.getAttribute("data-priority")) <= 2;
-      });
-      if (urgent) {
-        sound.currentTime = 0;
-        var played = sound.play();
-        if (played && played.catch) played.catch(function () { /* autoplay refused */ });
-      }
+  // sites: first push of each site's row: [server's sent_at, arrival] (epoch ms)
+  var stats = { snapshotMs: [], diffMs: [], sizes: [], sites: {} };
+  window.vigieLive = stats;
+
+  function keep(list, value) {
+    list.push(value);
+    if (list.length > 500) list.shift();
+  }
+
+  function measured(list, started) {
+    keep(list, performance.now() - started);
+  }
+
+  function ring(isNew) {
+    if (!isNew) return;
+    sound.currentTime = 0;
+    var played = sound.play();
+    if (played && played.catch) played.catch(function () { /* autoplay refused */ });
+  }
+
+  function urgent(row) {
+    return Number(row.getAttribute("data-priority")) <= 2;
+  }
+
+  function showEmpty() {
+    if (rowsBox.querySelector("tr.incident") || rowsBox.querySelector("tr.empty")) return;
+    var tr = document.createElement("tr");
+    tr.className = "empty";
+    var td = document.createElement("td");
+    td.colSpan = 7;
+    td.textContent = rowsBox.getAttribute("data-empty") || "";
+    tr.appendChild(td);
+    rowsBox.appendChild(tr);
+  }
+
+  function snapshot(html) {
+    var started = performance.now();
+    if (watcher) {
+      watcher.disconnect();
+      onScreen.clear();
     }
-    known = ids;
+    rowsBox.innerHTML = html;
+    watch(rowsBox);
+    var fresh = {};
+    var list = rows();
+    var rang = false;
+    list.forEach(function (r) {
+      var id = r.getAttribute("data-incident");
+      fresh[id] = true;
+      if (known !== null && !known[id] && urgent(r)) rang = true;
+    });
+    ring(rang);
+    known = fresh;
     applyFilter();
     restoreSelection();
     tick();
+    measured(stats.snapshotMs, started);
+  }
+
+  // The snapshot is what the page was rendered with: keep the rows, start counting.
+  function adopt() {
+    known = {};
+    rows().forEach(function (r) { known[r.getAttribute("data-incident")] = true; });
+  }
+
+  var parser = document.createElement("tbody");
+
+  function rowOf(html) {
+    parser.innerHTML = html;
+    var row = parser.firstElementChild;
+    parser.textContent = "";
+    return row;
+  }
+
+  // false when the page no longer matches the server's queue (then: reconnect)
+  function patch(message) {
+    var started = performance.now();
+    var arrived = performance.timeOrigin + started;
+    var words = filterWords();
+    var rang = false;
+    (message.remove || []).forEach(function (id) {
+      var old = document.getElementById("incident-" + id);
+      if (old) old.remove();
+      delete known[String(id)];
+    });
+    var empty = rowsBox.querySelector("tr.empty");
+    if (empty && (message.upsert || []).length) empty.remove();
+    var now = Date.now();
+    for (var i = 0; i < (message.upsert || []).length; i++) {
+      var change = message.upsert[i];
+      var row = rowOf(change.html);
+      if (!row) return false;
+      var old = document.getElementById("incident-" + change.id);
+      if (old) old.remove();
+      var after = change.after === null ? null : document.getElementById("incident-" + change.after);
+      if (change.after !== null && !after) return false;
+      rowsBox.insertBefore(row, after ? after.nextSibling : rowsBox.firstChild);
+      var id = String(change.id);
+      if (!known[id] && urgent(row)) rang = true;
+      var site = row.getAttribute("data-site");
+      if (!known[id] && site && !(site in stats.sites)) stats.sites[site] = [message.sent_at, arrived];
+      known[id] = true;
+      filterRow(row, words);
+      var span = row.querySelector("span.age[data-since]");
+      if (span) {
+        tickSpan(span, now);
+        if (watcher) watcher.observe(span);
+      }
+    }
+    showEmpty();
+    ring(rang);
+    restoreSelection();
+    measured(stats.diffMs, started);
+    return rowsBox.querySelectorAll("tr.incident").length === message.count;
   }
 
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var lang = document.documentElement.getAttribute("lang") || "fr";
-    var socket = new WebSocket(scheme + location.host + "/ws/console?lang=" + encodeURIComponent(lang));
+    var url = scheme + location.host + "/ws/console?lang=" + encodeURIComponent(lang);
+    if (pageDigest) url += "&have=" + encodeURIComponent(pageDigest);
+    pageDigest = null; // after this connection the page's rows are the server's pushes
+    var socket = new WebSocket(url);
     socket.onmessage = function (event) {
       var message;
       try { message = JSON.parse(event.data); } catch (e) { return; }
-      if (message.type !== "queue") return;
-      if (rowsBox) apply(message.html);
-      if (message.snapshot) {
+      keep(stats.sizes, event.data.length);
+      if (message.type === "queue") {
+        if (rowsBox && message.same) adopt();
+        else if (rowsBox) snapshot(message.html);
         retry = 500;
         setLive("connected");
+      } else if (message.type === "rows" && rowsBox && known !== null) {
+        if (!patch(message)) socket.close(); // out of step: the reconnect brings it all
       }
     };
     socket.onclose = function () {
@@ -227,6 +389,7 @@
       if (row) select(row);
     });
     known = null;
+    watch(rowsBox);
     restoreSelection();
   }
 
