@@ -201,6 +201,7 @@ def build_station(
         logbook,
         register,
         on_camera_change=lambda kind, text, data: processor.register_changed(),
+        sites=processor.sites,  # held in memory by the processor: no reload of every site
     )
     receiver = Dc09Server(
         reception,

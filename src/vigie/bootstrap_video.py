@@ -34,6 +34,7 @@ from vigie.adapters.video.supervisor import VideoSupervisor
 from vigie.analytics import CameraAnalyzer, DnnPersonDetector, PersonDetector
 from vigie.config import Settings
 from vigie.domain.logbook import LogKind
+from vigie.domain.register import Site
 from vigie.domain.video import Camera, Segment
 from vigie.entrypoints.web import api_cameras
 from vigie.entrypoints.web.api_video_events import video_events_router
@@ -92,8 +93,10 @@ def build_video(
     logbook: Logbook,
     register: SqlRegister,
     on_camera_change: Callable[[str, str, dict[str, Any]], None],
+    sites: Callable[[], list[Site]] | None = None,
 ) -> VideoSide:
     root = settings.video_root
+    sites = sites or register.sites
     logbook_store = SqlLogbook(engine)
     segments = SegmentStore(engine)
     media = MediaStore(engine)
@@ -128,11 +131,17 @@ def build_video(
             privacy_masks=camera.privacy_masks,
         )
 
+    def supervised() -> list[Camera]:
+        """Only this process's cameras (scale-out: each camera's process attaches its
+        images; on one process, every enabled camera)."""
+        here = set(supervisor.camera_ids())
+        return [c for c in cameras.cameras() if c.id in here]
+
     alarm_media = AlarmMedia(
         SqlAlarmFeed(engine),
         media,
-        cameras=cameras.cameras,
-        sites=register.sites,
+        cameras=supervised,
+        sites=sites,
         latest_jpeg=supervisor.latest_jpeg,
         cut_clip=cut_clip,
         media_root=root / "media",

@@ -113,6 +113,9 @@ class SiteDirectory:
             self._cameras = {c.id: c for c in self._camera_source()}
         return list(sites.values())
 
+    def sites(self) -> list[Site]:
+        return list(self._sites.values())
+
     def camera(self, camera_id: str | None) -> Camera | None:
         return self._cameras.get(camera_id) if camera_id else None
 
@@ -203,6 +206,12 @@ class Processor:
     def register_changed(self) -> None:
         """The register changed in this process: reload it at the next tick."""
         self._last_reload = None
+
+    def sites(self) -> list[Site]:
+        """The register's sites as this processor holds them in memory (loaded at start,
+        reloaded on changes); read from the register when this process does not process."""
+        held = self._directory.sites()
+        return held if held else self._register.sites()
 
     def arming(self, site_id: str) -> list[tuple[str, bool, str | None, datetime]]:
         """The site's partitions as the engine knows them: (partition, armed, by user, since).

@@ -35,7 +35,7 @@ class ProcessingWorker:
         *,
         poll: float = 0.5,
         tick_every: float = 1.0,
-        coalesce: float = 0.05,
+        coalesce: float = 0.02,
     ) -> None:
         self._processor = processor
         self._queue = queue
