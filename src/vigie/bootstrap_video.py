@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter
 from sqlalchemy import Engine
@@ -149,7 +150,8 @@ def build_video(
         # a segment is indexed when it closes: wait for the one holding the clip's end
         settle_seconds=settings.segment_seconds + 5,
     )
-    holds = LegalHolds(HoldStore(engine, logbook_store), logbook)
+    hold_store = HoldStore(engine, logbook_store)
+    holds = LegalHolds(hold_store, logbook)
     leasing = None
     if engine.dialect.name != "sqlite":  # one process on SQLite: it runs every camera
         holder = f"{settings.listener_name or socket.gethostname()}-{os.getpid()}"
@@ -168,9 +170,7 @@ def build_video(
             extract_clip,
         ),
         holds=holds,
-        retention=VideoRetention(
-            cameras, segments, media, HoldStore(engine, logbook_store), logbook
-        ),
+        retention=VideoRetention(cameras, segments, media, hold_store, logbook),
         signals=signals,
         supervisor=supervisor,
         alarm_media=alarm_media,
@@ -189,8 +189,6 @@ def build_video(
 
 
 def _ptz(camera: Camera) -> OnvifPtz:
-    from urllib.parse import urlsplit
-
     parts = urlsplit(camera.onvif_url)
     return OnvifPtz(
         parts.hostname or "127.0.0.1", parts.port or 80, camera.username, camera.password

@@ -36,8 +36,9 @@ from typing import Protocol
 from vigie.domain.register import Site
 from vigie.domain.video import Camera
 from vigie.domain.video_media import IncidentMedia
+from vigie.services.ports import Clip
 
-__all__ = ["AlarmFeed", "AlarmMedia", "ClipLike", "MediaSink", "NewAlarmLike"]
+__all__ = ["AlarmFeed", "AlarmMedia", "MediaSink", "NewAlarmLike"]
 
 log = logging.getLogger(__name__)
 
@@ -78,20 +79,7 @@ class MediaSink(Protocol):
     def for_incident(self, incident_id: int) -> list[IncidentMedia]: ...
 
 
-class ClipLike(Protocol):
-    @property
-    def path(self) -> Path: ...
-    @property
-    def start(self) -> datetime: ...
-    @property
-    def end(self) -> datetime: ...
-    @property
-    def size(self) -> int: ...
-    @property
-    def sha256(self) -> str: ...
-
-
-CutClip = Callable[[str, datetime, datetime, Path], ClipLike]
+CutClip = Callable[[str, datetime, datetime, Path], Clip]
 
 
 @dataclass(slots=True)

@@ -9,12 +9,20 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Protocol
 
 from vigie.domain.signals import SignalRecord, StoredSignal
 from vigie.domain.transmitters import Transmitter
 
-__all__ = ["Clock", "SignalFilter", "SignalJournal", "SignalReader", "TransmitterRepository"]
+__all__ = [
+    "Clip",
+    "Clock",
+    "SignalFilter",
+    "SignalJournal",
+    "SignalReader",
+    "TransmitterRepository",
+]
 
 
 class Clock(Protocol):
@@ -52,3 +60,19 @@ class SignalFilter:
 
 class SignalReader(Protocol):
     def list(self, query: SignalFilter) -> Sequence[tuple[StoredSignal, SignalRecord]]: ...
+
+
+class Clip(Protocol):
+    """A clip cut from a camera's recording (``vigie.adapters.video.clips.ClipInfo``):
+    its actual, keyframe-aligned range and the SHA-256 of its file."""
+
+    @property
+    def path(self) -> Path: ...
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def end(self) -> datetime: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def sha256(self) -> str: ...

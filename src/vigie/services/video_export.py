@@ -26,10 +26,10 @@ from vigie.domain.logbook import LogDraft, LogKind
 from vigie.domain.video import Camera, Polygon, Segment
 from vigie.domain.video_media import Extraction
 from vigie.services.logbook import Actor, Logbook
+from vigie.services.ports import Clip
 
 __all__ = [
     "ClipMaker",
-    "ClipResult",
     "ExportCheck",
     "ExportError",
     "VideoExports",
@@ -45,21 +45,6 @@ class ExportError(DomainError):
     """The export could not be made (no recording, unreadable file, hash mismatch)."""
 
 
-class ClipResult(Protocol):
-    """What ``vigie.adapters.video.clips.ClipInfo`` holds."""
-
-    @property
-    def path(self) -> Path: ...
-    @property
-    def start(self) -> datetime: ...
-    @property
-    def end(self) -> datetime: ...
-    @property
-    def size(self) -> int: ...
-    @property
-    def sha256(self) -> str: ...
-
-
 class ClipMaker(Protocol):
     """``vigie.adapters.video.clips.extract_clip``."""
 
@@ -71,7 +56,7 @@ class ClipMaker(Protocol):
         out_path: Path,
         *,
         privacy_masks: Sequence[Polygon] = (),
-    ) -> ClipResult: ...
+    ) -> Clip: ...
 
 
 class _Cameras(Protocol):

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select, update
 
+from vigie.adapters.db.camera_files import camera_ids_of, delete_by_id
 from vigie.adapters.db.camera_tables import cameras, video_segments
 from vigie.adapters.db.engine import as_utc, write_transaction
 from vigie.domain.errors import NotFound
@@ -168,17 +169,10 @@ class SegmentStore:
 
     def camera_ids(self) -> list[str]:
         """Cameras with segments, including cameras removed from the register since."""
-        with self._engine.connect() as conn:
-            rows = conn.execute(select(video_segments.c.camera_id).distinct()).all()
-        return sorted(str(r[0]) for r in rows)
+        return camera_ids_of(self._engine, video_segments)
 
     def delete(self, ids: Iterable[int]) -> int:
-        wanted = list(ids)
-        if not wanted:
-            return 0
-        with write_transaction(self._engine) as conn:
-            result = conn.execute(delete(video_segments).where(video_segments.c.id.in_(wanted)))
-        return int(result.rowcount)
+        return delete_by_id(self._engine, video_segments, ids)
 
     def _query(self, query: Any) -> list[Segment]:
         with self._engine.connect() as conn:

@@ -11,8 +11,9 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Table, delete, insert, select, update
+from sqlalchemy import Engine, Table, insert, select, update
 
+from vigie.adapters.db.camera_files import camera_ids_of, delete_by_id
 from vigie.adapters.db.camera_tables import incident_media, video_extractions, video_holds
 from vigie.adapters.db.engine import as_utc, write_transaction
 from vigie.adapters.db.logbook_store import SqlLogbook
@@ -73,17 +74,10 @@ class MediaStore:
         return self._query(query)
 
     def camera_ids(self) -> list[str]:
-        with self._engine.connect() as conn:
-            rows = conn.execute(select(incident_media.c.camera_id).distinct()).all()
-        return sorted(str(r[0]) for r in rows)
+        return camera_ids_of(self._engine, incident_media)
 
     def delete(self, ids: Iterable[int]) -> int:
-        wanted = list(ids)
-        if not wanted:
-            return 0
-        with write_transaction(self._engine) as conn:
-            result = conn.execute(delete(incident_media).where(incident_media.c.id.in_(wanted)))
-        return int(result.rowcount)
+        return delete_by_id(self._engine, incident_media, ids)
 
     def _query(self, query: Any) -> list[IncidentMedia]:
         with self._engine.connect() as conn:
