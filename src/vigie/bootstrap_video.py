@@ -30,21 +30,29 @@ from vigie.adapters.db.media_store import ExtractionStore, HoldStore, MediaStore
 from vigie.adapters.db.register_repository import SqlRegister
 from vigie.adapters.mqtt_frigate import FrigateMqtt
 from vigie.adapters.video.clips import ClipInfo, extract_clip
+from vigie.adapters.video.disk_space import LocalDisk
+from vigie.adapters.video.onvif_events import OnvifEvents
 from vigie.adapters.video.onvif_ptz import OnvifPtz
+from vigie.adapters.video.relay_client import HttpRelay
 from vigie.adapters.video.supervisor import VideoSupervisor
 from vigie.analytics import CameraAnalyzer, DnnPersonDetector, PersonDetector
 from vigie.config import Settings
 from vigie.domain.logbook import LogKind
 from vigie.domain.register import Site
 from vigie.domain.video import Camera, Segment
+from vigie.domain.video_disk import parse_min_free
 from vigie.entrypoints.web import api_cameras
 from vigie.entrypoints.web.api_video_events import video_events_router
 from vigie.entrypoints.web.console_video import video_router
+from vigie.entrypoints.web.console_video_law import law_router
+from vigie.entrypoints.web.console_video_relay import CameraRelay
+from vigie.entrypoints.web.relay_token import relay_key
 from vigie.services.alarm_media import AlarmMedia
 from vigie.services.camera_leasing import CameraLeasing
-from vigie.services.credential_box import CredentialBox
+from vigie.services.credential_box import KEY_FILE_NAME, CredentialBox
 from vigie.services.logbook import Logbook
 from vigie.services.ports import Clock
+from vigie.services.video_disk import DiskGuard, run_disk_guard
 from vigie.services.video_export import VideoExports
 from vigie.services.video_patrols import JsonPatrolStore, VideoPatrols
 from vigie.services.video_retention import LegalHolds, VideoRetention, run_daily
@@ -69,6 +77,8 @@ class VideoSide:
     alarm_media: AlarmMedia
     patrols: VideoPatrols
     leasing: CameraLeasing | None = None  # scale-out: which cameras this process runs
+    disk_guard: DiskGuard | None = None  # deletes the oldest recordings when the disk fills
+    relay: CameraRelay | None = None  # scale-out: live views of the others' cameras
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     def reload_cameras(self) -> None:
@@ -152,10 +162,20 @@ def build_video(
     )
     hold_store = HoldStore(engine, logbook_store)
     holds = LegalHolds(hold_store, logbook)
-    leasing = None
+    leasing, relay = None, None
     if engine.dialect.name != "sqlite":  # one process on SQLite: it runs every camera
         holder = f"{settings.listener_name or socket.gethostname()}-{os.getpid()}"
-        leasing = CameraLeasing(SqlCameraLeases(engine), holder, clock.now)
+        url = settings.advertised_url()
+        leasing = CameraLeasing(SqlCameraLeases(engine, url=url), holder, clock.now)
+        relay = CameraRelay(
+            SqlCameraLeases(engine), HttpRelay(), _relay_key(settings), holder, clock.now
+        )
+        if settings.video and not url:
+            log.warning(
+                "VIGIE_ADVERTISE_URL not set and the API bound to %s:%d: the other nodes "
+                "cannot show the live view of the cameras this process runs",
+                settings.host, settings.http_port,
+            )  # fmt: skip
     side = VideoSide(
         settings=settings,
         cameras=cameras,
@@ -176,6 +196,15 @@ def build_video(
         alarm_media=alarm_media,
         patrols=VideoPatrols(JsonPatrolStore(root / "patrols.json"), logbook, clock),
         leasing=leasing,
+        relay=relay,
+        disk_guard=DiskGuard(
+            LocalDisk(),
+            segments,
+            hold_store,
+            logbook,
+            root / "recordings",
+            parse_min_free(settings.video_min_free),
+        ),
     )
 
     def camera_changed(kind: str, text: str, data: dict[str, Any]) -> None:
@@ -188,6 +217,13 @@ def build_video(
     return side
 
 
+def _relay_key(settings: Settings) -> bytes:
+    """The relay tokens' key, from the secret all the nodes share (``VIGIE_SECRET_KEY``,
+    else the camera key file, which ``build_cameras`` has created)."""
+    secret = settings.secret_key.strip().encode()
+    return relay_key(secret or (settings.video_root.parent / KEY_FILE_NAME).read_bytes().strip())
+
+
 def _ptz(camera: Camera) -> OnvifPtz:
     parts = urlsplit(camera.onvif_url)
     return OnvifPtz(
@@ -198,6 +234,8 @@ def _ptz(camera: Camera) -> OnvifPtz:
 def video_routers(side: VideoSide, clock: Clock) -> list[APIRouter]:
     routers = [
         api_cameras.make_router(side.cameras, side.exports, side.holds),
+        # before ``video_router``: its /console/video/{camera_id} would take these paths
+        law_router(side.exports, side.holds, side.cameras),
         video_router(
             side.supervisor,
             side.cameras,
@@ -205,6 +243,7 @@ def video_routers(side: VideoSide, clock: Clock) -> list[APIRouter]:
             ptz=_ptz,
             patrols=side.patrols,
             media_root=side.settings.video_root / "media",
+            relay=side.relay,
         ),
     ]
     if side.settings.webhook_token:
@@ -217,6 +256,8 @@ async def start_video(side: VideoSide, clock: Clock) -> None:
     side.signals.bind(loop)
     settings = side.settings
     side.tasks.append(loop.create_task(run_daily(side.retention, clock.now)))
+    if settings.video and side.disk_guard is not None:  # only a host that records
+        side.tasks.append(loop.create_task(run_disk_guard(side.disk_guard, clock.now)))
     if settings.video:
         if side.leasing is None:
             cameras = await loop.run_in_executor(None, side.cameras.cameras)
@@ -229,6 +270,14 @@ async def start_video(side: VideoSide, clock: Clock) -> None:
         log.info("%d cameras supervised", len(side.supervisor.camera_ids()))
         side.alarm_media.start(clock.now())
         side.tasks.append(loop.create_task(side.alarm_media.run()))
+        if settings.onvif_events:
+
+            def here() -> list[Camera]:  # this process's cameras (scale-out: its leases)
+                ids = set(side.supervisor.camera_ids())
+                return [c for c in side.cameras.cameras() if c.id in ids]
+
+            onvif = OnvifEvents(side.signals.receive, clock.now)
+            side.tasks.append(loop.create_task(onvif.run(here)))
     if settings.mqtt_url:
         frigate = FrigateMqtt.from_url(
             settings.mqtt_url,
@@ -250,4 +299,6 @@ async def stop_video(side: VideoSide) -> None:
             await loop.run_in_executor(None, side.leasing.release)
         except Exception:
             log.exception("camera leases not released (they lapse after their TTL)")
+    if side.relay is not None:
+        await side.relay.client.aclose()
     side.signals.close()

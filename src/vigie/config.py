@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vigie.domain.register import AlarmKind
+from vigie.domain.video_disk import parse_min_free
 
 __all__ = ["DEFAULT_DATABASE_URL", "ConfigError", "Settings", "load_settings"]
 
@@ -34,6 +36,12 @@ class Settings(BaseSettings):
     dc09_port: int = Field(default=12000, ge=0, le=65535, description="DC-09 port (0: any free)")
     http_port: int = Field(default=8000, ge=0, le=65535, description="HTTP API port (0: any free)")
     listener_name: str = Field(default="", description="this receiver's name in the journal")
+    advertise_url: str = Field(
+        default="",
+        description="base URL where the other nodes reach this process's HTTP API, e.g. "
+        "http://10.0.0.12:8000 (scale-out live views); empty: http://host:http_port unless "
+        "bound to every address",
+    )
     max_connections: int = Field(default=5000, ge=1, description="open TCP connections at most")
     idle_timeout: float = Field(default=300.0, gt=0, description="seconds before an idle TCP close")
     max_frame_size: int = Field(default=1024, ge=64, le=65536, description="bytes per frame")
@@ -73,10 +81,11 @@ class Settings(BaseSettings):
     )
 
     console_poll: float = Field(
-        default=1.0,
+        default=10.0,
         gt=0,
-        description="seconds between the consoles' checks for changes made elsewhere "
-        "(PostgreSQL also wakes them at once with LISTEN/NOTIFY)",
+        description="seconds between the consoles' whole re-reads of the queue, a safety net: "
+        "changes made by this process wake them at once, and on PostgreSQL LISTEN/NOTIFY "
+        "wakes them for changes made by the others",
     )
     video: bool = Field(
         default=True, description="run the camera workers here (a receiver-only host sets false)"
@@ -90,6 +99,11 @@ class Settings(BaseSettings):
     )
     video_loss_after: float = Field(
         default=10.0, ge=1, le=600, description="seconds without image before a video loss alarm"
+    )
+    video_min_free: str = Field(
+        default="5%",
+        description="free space kept on the video disk, a share (5%) or a size (2G); "
+        "below it the oldest recordings not under a legal hold are deleted",
     )
     secret_key: str = Field(
         default="",
@@ -113,12 +127,36 @@ class Settings(BaseSettings):
     webhook_token: str = Field(
         default="", description="bearer token of POST /api/v1/video/events; empty: disabled"
     )
+    onvif_events: bool = Field(
+        default=False,
+        description="subscribe to the ONVIF events (motion, tampering, image faults, video "
+        "loss) of every enabled camera that has an ONVIF address",
+    )
 
     @field_validator("person_model", "person_config")
     @classmethod
     def _model_file(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_file():
             raise ValueError("an existing model file")
+        return value
+
+    @field_validator("video_min_free")
+    @classmethod
+    def _min_free(cls, value: str) -> str:
+        parse_min_free(value)  # ValueError: the message says what is expected
+        return value.strip()
+
+    @field_validator("advertise_url")
+    @classmethod
+    def _advertise(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value:
+            return ""
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or len(value) > 255:
+            raise ValueError("an http://host:port URL (at most 255 characters)")
+        if parts.query or parts.fragment:
+            raise ValueError("a base URL without ?query or #fragment")
         return value
 
     @field_validator("mqtt_url")
@@ -145,6 +183,16 @@ class Settings(BaseSettings):
         if any(p < 1 for p in value.values()):
             raise ValueError("priorities of 1 or more")
         return value
+
+    def advertised_url(self) -> str:
+        """Where the other nodes reach this HTTP API: the setting, else the bind address
+        when it is one address and the port is fixed, else "" (not reachable)."""
+        if self.advertise_url:
+            return self.advertise_url
+        if self.host in ("", "0.0.0.0", "::") or self.http_port == 0:
+            return ""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.http_port}"
 
     @property
     def is_sqlite(self) -> bool:

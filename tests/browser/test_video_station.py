@@ -52,6 +52,7 @@ def station(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Process
     video_root = tmp_path / "video"
     monkeypatch.setenv("VIGIE_VIDEO_ROOT", str(video_root))
     monkeypatch.setenv("VIGIE_SEGMENT_SECONDS", "2")
+    monkeypatch.setenv("VIGIE_VIDEO_MIN_FREE", "0%")  # a nearly full disk keeps the clips
     engine = make_engine(db_url)
     import_example_register(engine)
     store = build_cameras(load_settings(database_url=db_url, video_root=video_root), engine)

@@ -253,7 +253,7 @@ def test_the_socket_sends_a_snapshot_then_pushes_changes(app: Any, pipe: Pipelin
         assert 'data-state="claimed"' in row["html"] and 'data-holder="alice"' in row["html"]
 
         holdup = _holdup(pipe)  # a new incident, made by the processor (no notify here)
-        app.state.live.notify()  # as the processing worker does after a batch
+        app.state.live.notify([holdup])  # as the processing worker does after a batch
         fresh = socket.receive_json()  # the new row only, placed first
         assert [(r["id"], r["after"]) for r in fresh["upsert"]] == [(holdup, None)]
         assert 'class="incident prio-1"' in fresh["upsert"][0]["html"] and fresh["count"] == 2

@@ -52,7 +52,7 @@ def test_a_change_in_one_process_wakes_the_consoles_of_another(pg_engine: Engine
             started = time.monotonic()
             waiting = asyncio.create_task(there.wait(there.version))
             await asyncio.sleep(0.05)
-            here.notify()  # e.g. an operator claimed an incident on this node
+            here.notify([7])  # e.g. an operator claimed incident 7 on this node
             await asyncio.wait_for(waiting, 5)
             return time.monotonic() - started
 
@@ -61,6 +61,7 @@ def test_a_change_in_one_process_wakes_the_consoles_of_another(pg_engine: Engine
         assert _until(lambda: theirs.received == 1)
         assert here.version == start_here + 1  # its own notification is not counted twice
         assert there.version == start_there + 1
+        assert there.changes_since(start_there) == {7}  # the other reads only that row
         assert mine.received == 0
     finally:
         mine.stop()
@@ -71,6 +72,10 @@ def test_the_queue_rows_agree_with_whole_incidents(pipe: Pipeline) -> None:
     pipe.send(pipe.frame("1001", "#1001|Nri1/BA3"))
     pipe.send(pipe.frame("1002", "#1002|Nri1/PA1"))
     pipe.process()
-    whole = [QueueRow.of(i) for i in pipe.queue.waiting()]
+    names = {s.id: s.name for s in pipe.register.sites()}
+    whole = [QueueRow.of(i, names[i.site_id or ""]) for i in pipe.queue.waiting()]
     assert len(whole) == 2
-    assert SqlQueueRows(pipe.engine).rows() == whole
+    reader = SqlQueueRows(pipe.engine)
+    assert reader.rows() == whole
+    assert reader.rows({whole[1].id, 99_999}) == [whole[1]]  # only those of a change
+    assert reader.rows(set()) == []

@@ -10,6 +10,10 @@ while its leases are surely still its own: it stops them all (``apply([])``) at 
 tick before they would expire (``renewed + ttl - every``), so another process taking them
 over after the TTL never records them at the same time. On SQLite (one process) none of
 this is needed: the composition root gives the supervisor every camera directly.
+
+Each renewal also says where this process's HTTP API is reached (the lease store is built
+with this process's ``VIGIE_ADVERTISE_URL``): a web node asked for the live view of a camera
+it does not run looks the holder up (``CameraHolders``) and relays the holder's images.
 """
 
 from __future__ import annotations
@@ -18,15 +22,25 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from vigie.domain.video import Camera
 from vigie.services.ports import Clock
 
-__all__ = ["CameraLeases", "CameraLeasing"]
+__all__ = ["CameraHolder", "CameraHolders", "CameraLeases", "CameraLeasing"]
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class CameraHolder:
+    """The process running a camera: its holder name and its advertised base URL
+    ("" when it did not advertise one: the other nodes cannot reach it)."""
+
+    name: str
+    url: str
 
 
 class CameraLeases(Protocol):
@@ -42,6 +56,12 @@ class CameraLeases(Protocol):
 
     def release_all(self, holder: str) -> int:
         """Give back every lease of ``holder``."""
+        ...
+
+
+class CameraHolders(Protocol):
+    def holder_of(self, camera_id: str, now: datetime) -> CameraHolder | None:
+        """The live holder of ``camera_id`` and its URL, or None when nobody runs it."""
         ...
 
 

@@ -168,6 +168,9 @@ class Processor:
         self._last_reload: datetime | None = None
         self._closed_since: datetime | None = None
         self.processed_count = 0
+        # The incidents opened or changed by the last ``run_once`` / ``tick`` (the consoles
+        # read only those rows again).
+        self.touched: set[int] = set()
 
     # -- start ----------------------------------------------------------------------
 
@@ -224,6 +227,7 @@ class Processor:
 
     def run_once(self) -> int:
         """Process one batch of journal signals; returns how many."""
+        self.touched = set()
         batch = self._store.unprocessed(self._options.batch)
         if not batch:
             return 0
@@ -251,6 +255,7 @@ class Processor:
 
     def tick(self) -> int:
         """Timers: supervision, schedules, reminders; closures made by operators."""
+        self.touched = set()
         now = self._clock.now()
         if (
             self._last_reload is None
@@ -300,6 +305,8 @@ class Processor:
                 kind = LogKind.ALARM
             elif isinstance(decision, StateChange):
                 kind = LogKind.STATE_CHANGE
+            if incident_id is not None:
+                self.touched.add(incident_id)
             drafts.append(self._draft(decision, kind, incident_id, signal_id))
         return drafts
 

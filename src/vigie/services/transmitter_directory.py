@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from vigie.domain.transmitters import Transmitter
 from vigie.protocols.dc09 import AccountPolicy, Dc09Key, FrameHeader
@@ -23,14 +23,20 @@ class TransmitterDirectory:
         self._repository = repository
         self._by_account: dict[str, list[Transmitter]] = {}
         self._lock = threading.Lock()
+        self._loaded: Sequence[Transmitter] | None = None
 
     def refresh(self) -> int:
-        """Reload from the repository; returns how many transmitters are known."""
-        loaded = list(self._repository.all())
-        self.replace(loaded)
+        """Reload from the repository; returns how many transmitters are known. The same
+        list as last time (a repository may return it when nothing changed) is not indexed
+        again."""
+        loaded = self._repository.all()
+        if loaded is not self._loaded:
+            self.replace(loaded)
+            self._loaded = loaded
         return len(loaded)
 
     def replace(self, items: Iterable[Transmitter]) -> None:
+        self._loaded = None
         by_account: dict[str, list[Transmitter]] = defaultdict(list)
         for item in items:
             by_account[item.account.upper()].append(item)

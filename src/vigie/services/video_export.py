@@ -77,7 +77,14 @@ class _Register(Protocol):
 
     def get(self, extraction_id: int) -> Extraction: ...
 
-    def latest(self, *, camera_id: str | None = None, limit: int = 100) -> list[Extraction]: ...
+    def latest(
+        self,
+        *,
+        camera_id: str | None = None,
+        limit: int = 100,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[Extraction]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,9 +237,17 @@ class VideoExports:
     def get(self, extraction_id: int) -> Extraction:
         return self._register.get(extraction_id)
 
-    def latest(self, *, camera_id: str | None = None, limit: int = 100) -> list[Extraction]:
-        """The extraction register, newest first."""
-        return self._register.latest(camera_id=camera_id, limit=limit)
+    def latest(
+        self,
+        *,
+        camera_id: str | None = None,
+        limit: int = 100,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[Extraction]:
+        """The extraction register, newest first; ``since``/``until`` bound the time of
+        the extraction (``until`` excluded)."""
+        return self._register.latest(camera_id=camera_id, limit=limit, since=since, until=until)
 
     def verify(self, extraction_id: int) -> ExportCheck:
         """Recompute the file's SHA-256 and compare it with the register's."""

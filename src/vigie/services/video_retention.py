@@ -62,6 +62,7 @@ class _Holds(Protocol):
     def add(self, hold: LegalHold, log: list[LogDraft]) -> LegalHold: ...
     def release(self, hold_id: int, at: datetime, user: str, log: list[LogDraft]) -> LegalHold: ...
     def get(self, hold_id: int) -> LegalHold: ...
+    def all(self, camera_id: str | None = None) -> list[LegalHold]: ...
 
 
 @dataclass(slots=True)
@@ -270,6 +271,10 @@ class LegalHolds:
 
     def active_holds(self, camera_id: str | None = None) -> list[LegalHold]:
         return self._holds.active_holds(camera_id)
+
+    def history(self, camera_id: str | None = None) -> list[LegalHold]:
+        """Every hold, active and released, in the order they were placed."""
+        return self._holds.all(camera_id)
 
 
 def _paris(at: datetime) -> str:

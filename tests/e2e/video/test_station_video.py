@@ -100,6 +100,7 @@ def video_station(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VideoSta
         "video_root": root / "video",
         "segment_seconds": SEGMENT,
         "video_loss_after": 8.0,
+        "video_min_free": "0%",  # a nearly full disk here must not delete the test's clips
     }
     store = build_cameras(load_settings(database_url=url, **settings), engine)
     scenes: dict[str, Scene] = {}

@@ -23,6 +23,10 @@ The primary key on ``camera_id`` makes a camera held by two holders impossible b
 construction; the lock only spares concurrent renewals a key violation. Times are the
 callers' (an injected clock), UTC; hosts must keep their clocks in step (NTP) far
 better than the TTL.
+
+Each presence row also carries the holder's ``url`` (``VIGIE_ADVERTISE_URL``, migration
+0011): ``holder_of`` tells the web nodes where to relay a live view of a camera they do
+not run.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from sqlalchemy import (
 
 from vigie.adapters.db.engine import as_utc, write_transaction
 from vigie.adapters.db.tables import metadata
+from vigie.services.camera_leasing import CameraHolder
 
 __all__ = ["SqlCameraLeases", "camera_lease_holders", "camera_leases"]
 
@@ -75,14 +80,20 @@ camera_lease_holders = Table(
     Column("holder", String(128), primary_key=True),
     Column("expires_at", _Time, nullable=False),
     Column("joined_at", _Time, nullable=False),
+    Column("url", String(255), nullable=True),  # where the other nodes reach its HTTP API
 )
 
 
 class SqlCameraLeases:
-    """The lease table of migration 0010 (SQLite and PostgreSQL)."""
+    """The lease tables of migrations 0010 and 0011 (SQLite and PostgreSQL)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, url: str = "") -> None:
+        """``url``: where the other nodes reach this process's HTTP API ("" when they
+        cannot), written with every renewal of its presence."""
+        if len(url) > 255:
+            raise ValueError("an advertised URL of at most 255 characters")
         self._engine = engine
+        self._url = url or None
 
     def renew(
         self,
@@ -103,7 +114,7 @@ class SqlCameraLeases:
             conn.execute(
                 delete(camera_lease_holders).where(camera_lease_holders.c.expires_at <= now)
             )
-            live = self._present(conn, holder, now, until)
+            live = self._present(conn, holder, now, until, self._url)
             held = self._share_out(conn, holder, wanted, live, now)
             conn.execute(
                 update(camera_leases)
@@ -133,6 +144,19 @@ class SqlCameraLeases:
             ).all()
         return {str(r.camera_id): str(r.holder) for r in rows}
 
+    def holder_of(self, camera_id: str, now: datetime) -> CameraHolder | None:
+        """Who runs ``camera_id`` now (a live lease of a live holder) and at which URL."""
+        c, h = camera_leases.c, camera_lease_holders.c
+        now = as_utc(now)
+        query = (
+            select(c.holder, h.url)
+            .join(camera_lease_holders, h.holder == c.holder)
+            .where(c.camera_id == camera_id, c.expires_at > now, h.expires_at > now)
+        )
+        with self._engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else CameraHolder(str(row.holder), str(row.url or ""))
+
     @staticmethod
     def _lock(conn: Connection) -> None:
         if conn.dialect.name == "postgresql":
@@ -140,16 +164,18 @@ class SqlCameraLeases:
 
     @staticmethod
     def _present(
-        conn: Connection, holder: str, now: datetime, until: datetime
+        conn: Connection, holder: str, now: datetime, until: datetime, url: str | None
     ) -> dict[str, datetime]:
         """Renew this holder's presence row; every live holder and when it joined."""
         h = camera_lease_holders.c
         renewed = conn.execute(
-            update(camera_lease_holders).where(h.holder == holder).values(expires_at=until)
+            update(camera_lease_holders).where(h.holder == holder).values(expires_at=until, url=url)
         )
         if not renewed.rowcount:
             conn.execute(
-                insert(camera_lease_holders).values(holder=holder, expires_at=until, joined_at=now)
+                insert(camera_lease_holders).values(
+                    holder=holder, expires_at=until, joined_at=now, url=url
+                )
             )
             log.info("camera leases: holder %s joined", holder)
         rows = conn.execute(select(h.holder, h.joined_at)).all()

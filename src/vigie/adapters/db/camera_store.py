@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, and_, delete, insert, or_, select, update
 
 from vigie.adapters.db.camera_files import camera_ids_of, delete_by_id
 from vigie.adapters.db.camera_tables import cameras, video_segments
@@ -166,6 +166,16 @@ class SegmentStore:
             .order_by(c.start)
         )
         return self._query(query)
+
+    def oldest(self, limit: int, after: tuple[datetime, int] | None = None) -> list[Segment]:
+        """Segments of every camera, oldest start first, ``limit`` at a time: ``after`` is
+        the (start, id) of the last one of the previous page (the low-disk guard)."""
+        c = video_segments.c
+        query = select(video_segments)
+        if after is not None:
+            start, last_id = as_utc(after[0]), after[1]
+            query = query.where(or_(c.start > start, and_(c.start == start, c.id > last_id)))
+        return self._query(query.order_by(c.start, c.id).limit(limit))
 
     def camera_ids(self) -> list[str]:
         """Cameras with segments, including cameras removed from the register since."""

@@ -117,10 +117,24 @@ class ExtractionStore:
             raise NotFound(f"extraction {extraction_id} introuvable (no such extraction)")
         return found[0]
 
-    def latest(self, *, camera_id: str | None = None, limit: int = 100) -> list[Extraction]:
+    def latest(
+        self,
+        *,
+        camera_id: str | None = None,
+        limit: int = 100,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[Extraction]:
+        """Newest first; ``since``/``until`` bound the time of the extraction (until
+        excluded)."""
+        c = video_extractions.c
         query = select(video_extractions)
         if camera_id is not None:
-            query = query.where(video_extractions.c.camera_id == camera_id)
+            query = query.where(c.camera_id == camera_id)
+        if since is not None:
+            query = query.where(c.created_at >= as_utc(since))
+        if until is not None:
+            query = query.where(c.created_at < as_utc(until))
         return self._query(query.order_by(video_extractions.c.id.desc()).limit(limit))
 
     def _query(self, query: Any) -> list[Extraction]:

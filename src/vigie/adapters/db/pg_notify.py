@@ -4,12 +4,14 @@ Several processes may serve consoles from one database (web nodes, a standby pro
 Each process's ``LiveHub`` wakes its own consoles; to learn of a change made elsewhere
 without every console polling the database, each process runs a ``PgQueueNotifier``:
 
-* ``publish()`` sends ``NOTIFY vigie_queue, '<this process's token>'`` (set it as the
-  hub's ``publish``);
+* ``publish(ids)`` sends ``NOTIFY vigie_queue, '<this process's token>:<ids>'``, the
+  incidents the change touched as ``7,12`` (``*`` when not known, or too many for a
+  payload); set it as the hub's ``publish``;
 * a thread holds one dedicated connection in ``LISTEN vigie_queue`` and calls
-  ``on_change()`` for every notification from *another* process (its own are skipped:
-  the local hub already woke), and once after each (re)connection, since notifications
-  sent while it was away are lost (the consoles then re-read the queue).
+  ``on_change(ids)`` for every notification from *another* process (its own are skipped:
+  the local hub already woke), and ``on_change(None)`` once after each (re)connection,
+  since notifications sent while it was away are lost (the consoles then re-read the
+  whole queue).
 
 psycopg (3) directly, not the SQLAlchemy pool: a listening connection is never returned.
 """
@@ -19,7 +21,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import psycopg
 from sqlalchemy import Engine, text
@@ -29,6 +31,26 @@ __all__ = ["CHANNEL", "PgQueueNotifier"]
 log = logging.getLogger(__name__)
 
 CHANNEL = "vigie_queue"
+MAX_PAYLOAD = 7000  # PostgreSQL refuses payloads of 8,000 bytes and more
+
+
+def payload(token: str, ids: Iterable[int] | None) -> str:
+    """``token:7,12`` (``token:*``: the incidents are not known)."""
+    listed = "*" if ids is None else ",".join(str(i) for i in sorted(ids))
+    if len(token) + 1 + len(listed) > MAX_PAYLOAD:
+        listed = "*"
+    return f"{token}:{listed}"
+
+
+def parse_payload(text: str) -> tuple[str, frozenset[int] | None]:
+    """The sender's token and the incidents it named (None: not known, or unreadable)."""
+    token, _, listed = text.partition(":")
+    if not listed:
+        return token, frozenset()  # a change that touched no incident
+    parts = listed.split(",")
+    if not all(part.isdigit() for part in parts):
+        return token, None  # "*", or an older sender's payload: read the whole queue
+    return token, frozenset(int(part) for part in parts)
 
 
 def libpq_url(engine: Engine) -> str:
@@ -40,7 +62,7 @@ class PgQueueNotifier:
     def __init__(
         self,
         engine: Engine,
-        on_change: Callable[[], None],
+        on_change: Callable[[frozenset[int] | None], None],
         *,
         channel: str = CHANNEL,
         retry: float = 2.0,
@@ -59,10 +81,14 @@ class PgQueueNotifier:
 
     # -- sending ------------------------------------------------------------------------
 
-    def publish(self) -> None:
-        """Tell the other processes the queue changed (any thread; one round trip)."""
+    def publish(self, ids: Iterable[int] | None = None) -> None:
+        """Tell the other processes the queue changed, in the incidents ``ids`` (None: not
+        known); any thread, one round trip."""
         with self._engine.begin() as conn:
-            conn.execute(text("SELECT pg_notify(:c, :p)"), {"c": self._channel, "p": self.token})
+            conn.execute(
+                text("SELECT pg_notify(:c, :p)"),
+                {"c": self._channel, "p": payload(self.token, ids)},
+            )
 
     # -- listening ----------------------------------------------------------------------
 
@@ -93,15 +119,16 @@ class PgQueueNotifier:
         with psycopg.connect(libpq_url(self._engine), autocommit=True) as conn:
             conn.execute(f'LISTEN "{self._channel}"')
             self._listening.set()
-            self._changed()  # anything sent while this process was not listening
+            self._changed(None)  # anything sent while this process was not listening
             while not self._stop.is_set():
                 for note in conn.notifies(timeout=0.5):
-                    if note.payload != self.token:
+                    sender, ids = parse_payload(note.payload)
+                    if sender != self.token:
                         self.received += 1
-                        self._changed()
+                        self._changed(ids)
 
-    def _changed(self) -> None:
+    def _changed(self, ids: frozenset[int] | None) -> None:
         try:
-            self._on_change()
+            self._on_change(ids)
         except Exception:  # a console's trouble must not stop the listener
             log.exception("queue change callback failed")

@@ -2,12 +2,15 @@
 
 ``SqlIncidents.in_states`` loads whole incidents (steps, calls, dispatches as JSON, every
 alarm with its signal ids): right for working an incident, 50-150 ms for 1,000 open ones.
-The live queue is re-read after every change, so it reads only its columns, with the
-alarm count and the first alarm's kind as correlated sub-queries (``ix_alarms_incident``).
+The live queue is read again after every change, so it reads only its columns, the
+site's name (joined: no lookup per row) and the alarm count and the first alarm's kind as
+correlated sub-queries (``ix_alarms_incident``). ``rows(ids)`` reads only the incidents a
+change touched (those still open among them): ~1 ms instead of ~15 ms at 1,000 open.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,6 +18,7 @@ from sqlalchemy import Engine, func, select
 
 from vigie.adapters.db.engine import as_utc
 from vigie.adapters.db.incident_tables import alarms, incidents
+from vigie.adapters.db.register_tables import sites
 from vigie.domain.incidents import Incident, IncidentState
 
 __all__ = ["QueueRow", "SqlQueueRows"]
@@ -36,9 +40,15 @@ class QueueRow:
     escalated: bool
     alarms: int
     first_kind: str | None
+    site_name: str | None = None
+
+    @property
+    def order(self) -> tuple[int, datetime, int]:
+        """Queue order: priority, then age, then id."""
+        return (self.priority, self.opened_at, self.id)
 
     @classmethod
-    def of(cls, incident: Incident) -> QueueRow:
+    def of(cls, incident: Incident, site_name: str | None = None) -> QueueRow:
         first = incident.alarms[0].kind.value if incident.alarms else None
         return cls(
             incident.id or 0,
@@ -51,16 +61,18 @@ class QueueRow:
             incident.escalated_at is not None,
             len(incident.alarms),
             first,
+            site_name,
         )
 
 
 class SqlQueueRows:
-    """``rows()``: the open incidents in queue order (priority, age, id)."""
+    """``rows()``: the open incidents in queue order (priority, age, id); ``rows(ids)``:
+    those of ``ids`` still open (an id missing from the answer has left the queue)."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def rows(self) -> list[QueueRow]:
+    def rows(self, ids: Collection[int] | None = None) -> list[QueueRow]:
         mine = alarms.c.incident_id == incidents.c.id
         count = select(func.count()).where(mine).correlate(incidents).scalar_subquery()
         first = (
@@ -84,10 +96,16 @@ class SqlQueueRows:
                 c.escalated_at,
                 count.label("n"),
                 first.label("first_kind"),
+                sites.c.name.label("site_name"),
             )
+            .select_from(incidents.outerjoin(sites, sites.c.id == c.site_id))
             .where(c.state.in_(_OPEN))
             .order_by(c.priority, c.opened_at, c.id)
         )
+        if ids is not None:
+            if not ids:
+                return []
+            query = query.where(c.id.in_(sorted(ids)))
         with self._engine.connect() as conn:
             return [
                 QueueRow(
@@ -101,6 +119,7 @@ class SqlQueueRows:
                     r.escalated_at is not None,
                     int(r.n or 0),
                     r.first_kind,
+                    r.site_name,
                 )
                 for r in conn.execute(query)
             ]

@@ -99,7 +99,7 @@ def take_next(request: Request, actor: CurrentActor) -> dict[str, Any]:
     incident = _queue(request).claim_next(actor)
     if incident is None:
         raise HTTPException(status_code=404, detail="no incident is waiting")
-    _changed(request)
+    _changed(request, incident.id)
     return incident_json(incident)
 
 
@@ -213,15 +213,15 @@ def _act(action: Any, request: Request) -> dict[str, Any]:
         incident: Incident = action(_queue(request))
     except (IncidentRefused, LookupError) as exc:
         raise _refused(exc) from None
-    _changed(request)
+    _changed(request, incident.id)
     return incident_json(incident)
 
 
-def _changed(request: Request) -> None:
-    """Wake the consoles (``live.LiveHub``): the queue changed."""
+def _changed(request: Request, incident_id: int | None) -> None:
+    """Wake the consoles (``live.LiveHub``): this incident changed."""
     hub = getattr(request.app.state, "live", None)
     if hub is not None:
-        hub.notify()
+        hub.notify(None if incident_id is None else (incident_id,))
 
 
 def _time(value: Any) -> str | None:

@@ -48,7 +48,7 @@ from vigie.domain.register import Site
 from vigie.domain.users import User
 from vigie.entrypoints.web import i18n
 from vigie.entrypoints.web.actor import _INSTALLER, Principal, current_principal, today
-from vigie.entrypoints.web.console_live import QueueView, QueueViews, diff
+from vigie.entrypoints.web.console_live import QueueView, QueueViews
 from vigie.entrypoints.web.live import LiveHub
 from vigie.entrypoints.web.security import SESSION_COOKIE
 from vigie.services.auth import Authenticator
@@ -119,10 +119,11 @@ def _queue(state: Any) -> IncidentQueue:
     return queue
 
 
-def _notify(state: Any) -> None:
+def _notify(state: Any, incident_id: int | None) -> None:
+    """Wake the consoles: this incident changed (None: some, unknown)."""
     hub: LiveHub | None = getattr(state, "live", None)
     if hub is not None:
-        hub.notify()
+        hub.notify(None if incident_id is None else (incident_id,))
 
 
 # -- the queue's rows (also what the socket pushes) ------------------------------------------
@@ -161,7 +162,7 @@ def _category(row: QueueRow, lang: str) -> str:
     return i18n.KINDS[lang].get(row.first_kind, row.first_kind)
 
 
-def _row(row: QueueRow, names: _SiteNames, lang: str) -> dict[str, Any]:
+def _row(row: QueueRow, lang: str) -> dict[str, Any]:
     """One queue row. Nothing here depends on the time of rendering (ages are counted in
     the browser), so an unchanged incident keeps the same HTML and is not pushed."""
     return {
@@ -171,7 +172,7 @@ def _row(row: QueueRow, names: _SiteNames, lang: str) -> dict[str, Any]:
         "state_label": i18n.STATES[lang].get(row.state, row.state),
         "holder": row.holder or "",
         "site_id": row.site_id or "",
-        "site_name": names.name(row.site_id) or row.title,
+        "site_name": row.site_name or row.site_id or row.title,
         "category": _category(row, lang),
         "count": row.alarms,
         "since": row.opened_at.isoformat(),
@@ -180,9 +181,10 @@ def _row(row: QueueRow, names: _SiteNames, lang: str) -> dict[str, Any]:
     }
 
 
-def _queue_rows_reader(state: Any) -> Callable[[], list[QueueRow]]:
-    """The light read of the queue's rows: ``state.queue_rows`` (a ``SqlQueueRows``) when
-    the app was given one; else one on the queue's SQL engine; else whole incidents."""
+def _queue_rows_reader(state: Any) -> Callable[[frozenset[int] | None], list[QueueRow]]:
+    """The light read of the queue's rows (all open ones, or those of some incidents):
+    ``state.queue_rows`` (a ``SqlQueueRows``) when the app was given one; else one on the
+    queue's SQL engine; else whole incidents (site names from the register)."""
     reader: SqlQueueRows | None = getattr(state, "queue_rows", None)
     if reader is None:
         engine = getattr(getattr(_queue(state), "_store", None), "_engine", None)
@@ -190,7 +192,16 @@ def _queue_rows_reader(state: Any) -> Callable[[], list[QueueRow]]:
             reader = state.queue_rows = SqlQueueRows(engine)
     if reader is not None:
         return reader.rows
-    return lambda: [QueueRow.of(i) for i in _queue(state).waiting()]
+    names = _site_names(state)
+
+    def whole(ids: frozenset[int] | None) -> list[QueueRow]:
+        return [
+            QueueRow.of(i, names.name(i.site_id) or None)
+            for i in _queue(state).waiting()
+            if ids is None or i.id in ids
+        ]
+
+    return whole
 
 
 def _rows_template() -> Any:
@@ -201,20 +212,21 @@ def _queue_views(state: Any) -> QueueViews:
     """The views shared by every console of this app (built on first use)."""
     views: QueueViews | None = getattr(state, "console_queue_views", None)
     if views is None:
-        names = _site_names(state)
         read = _queue_rows_reader(state)
+        hub: LiveHub | None = getattr(state, "live", None)
 
-        def load(lang: str) -> list[tuple[int, Hashable, Any]]:
-            return [(r.id, (r, names.name(r.site_id)), r) for r in read()]
+        def load(ids: frozenset[int] | None) -> list[tuple[int, Hashable, Hashable, Any]]:
+            return [(r.id, r.order, r, r) for r in read(ids)]
 
         def render(lang: str, rows: list[QueueRow]) -> list[str]:
             macro = _rows_template().row
-            return [str(macro(_row(r, names, lang))) for r in rows]
+            return [str(macro(_row(r, lang))) for r in rows]
 
         def empty(lang: str) -> str:
             return str(_rows_template().empty(i18n.texts(lang)))
 
-        views = QueueViews(load, render, empty)
+        changes = hub.changes_since if hub is not None else None
+        views = QueueViews(load, render, empty, changes)
         state.console_queue_views = views
     return views
 
@@ -292,7 +304,7 @@ def take_next(request: Request, principal: ConsolePrincipal) -> Response:
     incident = _queue(request.app.state).claim_next(principal.actor)
     if incident is None:
         return _queue_page(request, principal, i18n.texts(lang)["nothing_waiting"])
-    _notify(request.app.state)
+    _notify(request.app.state, incident.id)
     return RedirectResponse(f"/console/incidents/{incident.id}", status_code=303)
 
 
@@ -436,7 +448,7 @@ def _act(
         return _incident_page(request, principal, incident_id, i18n.refusal(str(exc), lang), 409)
     except LookupError:
         raise HTTPException(status_code=404, detail=f"no incident {incident_id}") from None
-    _notify(request.app.state)
+    _notify(request.app.state, incident_id)
     return RedirectResponse(f"/console/incidents/{incident_id}", status_code=303)
 
 
@@ -626,17 +638,19 @@ async def console_socket(websocket: WebSocket) -> None:
     try:
         while not closed.is_set():
             seen = hub.version  # before reading: a change meanwhile is not lost
-            view = await run_in_threadpool(views.view, lang, seen, hub.poll)
-            message: dict[str, Any] | None
+            view = views.peek(lang, seen, hub.poll)
+            if view is None:  # a read is due: in the thread pool (the first console only)
+                view = await run_in_threadpool(views.view, lang, seen, hub.poll)
             if sent is None:
                 same = bool(have) and have == view.digest  # the page was rendered from it
-                message = {"type": "queue", "snapshot": True}
-                message.update({"same": True} if same else {"html": view.html()})
-            else:
-                message = diff(sent, view) if view is not sent else None
-            if message is not None:
-                message["sent_at"] = time.time() * 1000  # epoch ms: the benchmark's split
-                await websocket.send_json(message)
+                snapshot: dict[str, Any] = {"type": "queue", "snapshot": True}
+                snapshot.update({"same": True} if same else {"html": view.html()})
+                snapshot["sent_at"] = time.time() * 1000  # epoch ms: the benchmark's split
+                await websocket.send_json(snapshot)
+            elif view is not sent:
+                text = views.message(lang, sent, view)
+                if text is not None:
+                    await websocket.send_text(text)
             sent = view
             await hub.wait(seen)
             if time.monotonic() - checked >= SESSION_RECHECK:

@@ -13,6 +13,10 @@ incident's video; the video patrols' pages come from ``console_video_patrols``.
 Viewing needs "console.view"; PTZ and patrols need "queue.work". The wall, every live
 stream (start, then end with its duration), every snapshot taken and every PTZ action go
 to the main courante.
+
+On scale-out (``relay``), ``live.mjpg`` and ``snapshot.jpg`` of a camera this process does
+not run are relayed from the process that does (``console_video_relay``); those two routes
+also serve such relayed requests, authenticated by their ``X-Vigie-Relay`` token.
 """
 
 from __future__ import annotations
@@ -45,7 +49,9 @@ from vigie.entrypoints.web.console_video_pane import (
     pane_router,
     video_pane_context,
 )
+from vigie.entrypoints.web.console_video_relay import CameraRelay, RelayedBody, unavailable
 from vigie.entrypoints.web.pages_common import ConsolePrincipal, context, lang_of, render, to_login
+from vigie.entrypoints.web.relay_token import RELAY_HEADER
 from vigie.services.video_patrols import VideoPatrols
 
 __all__ = ["video_router"]
@@ -54,12 +60,19 @@ logger = logging.getLogger(__name__)
 
 GRIDS = (2, 3, 4)
 BOUNDARY = "vigieframe"
+MJPEG = f"multipart/x-mixed-replace; boundary={BOUNDARY}"
 PTZ_TIMEOUT = 5.0
 _NO_IMAGE = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="640" height="360" viewBox="0 0 640 360">'
     '<rect width="640" height="360" fill="#222"/><text x="320" y="185" fill="#bbb" '
     'font-family="sans-serif" font-size="28" text-anchor="middle">{text}</text></svg>'
 )
+
+
+def _relayed_lang(request: Request) -> str:
+    """The language a relayed request asks for (the user's, chosen on their node)."""
+    asked = request.query_params.get("lang", "fr")
+    return asked if asked in i18n_video.VIDEO else "fr"
 
 
 def _signed_in(principal: Principal | None) -> Principal:
@@ -78,9 +91,11 @@ def video_router(
     patrols: VideoPatrols | None = None,
     media_root: Path | None = None,
     refresh_ms: int = 1000,
+    relay: CameraRelay | None = None,
 ) -> APIRouter:
     """The video pages. ``ptz`` makes the PTZ client of a camera that has an
-    ``onvif_url``; ``media_root`` resolves relative media paths. The main courante is the
+    ``onvif_url``; ``media_root`` resolves relative media paths; ``relay`` (scale-out)
+    fetches the live view of the cameras another process runs. The main courante is the
     app's (``app.state.logbook``), read at each request."""
     router = APIRouter(include_in_schema=False, tags=["video"])
     heads: dict[str, OnvifPtz] = {}
@@ -202,22 +217,64 @@ def video_router(
             heads[camera.id] = ptz(camera)
         return heads[camera.id]
 
+    def elsewhere(camera: Camera) -> CameraRelay | None:
+        """The relay when another process runs ``camera`` (scale-out), else None."""
+        if relay is None or not camera.enabled or camera.id in supervisor.camera_ids():
+            return None
+        return relay
+
+    async def relayed_here(request: Request, camera_id: str, what: str) -> Response:
+        """A request relayed by another node for its user: token checked, no logging
+        (the user's node logs the viewing), never relayed again."""
+        if relay is None:
+            raise HTTPException(status_code=403, detail="relais non accepté par ce processus")
+        relay.check(request, camera_id)
+        camera = await run_in_threadpool(camera_of, camera_id)
+        lang = _relayed_lang(request)
+        if elsewhere(camera) is not None:
+            return unavailable(request, lang, "moved", camera=camera.id, holder=relay.here)
+        if what == "live":
+            return ViewedStream(frame_parts(camera.id), lambda: None, MJPEG)
+        return local_snapshot(await run_in_threadpool(supervisor.latest_jpeg, camera.id), lang)
+
+    async def frame_parts(camera_id: str) -> AsyncIterator[bytes]:
+        async for jpeg in supervisor.frames(camera_id):
+            head_ = f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}"
+            yield head_.encode() + b"\r\n\r\n" + jpeg + b"\r\n"
+
+    def local_snapshot(jpeg: bytes | None, lang: str) -> Response:
+        if jpeg is None:
+            text = i18n_video.VIDEO[lang]["no_image"]
+            return Response(_NO_IMAGE.format(text=text), media_type="image/svg+xml")
+        return Response(jpeg, media_type="image/jpeg")
+
     @router.get("/console/video/{camera_id}/live.mjpg")
     async def live(request: Request, camera_id: str, principal: ConsolePrincipal) -> Response:
+        if RELAY_HEADER in request.headers:
+            return await relayed_here(request, camera_id, "live")
         principal = _signed_in(principal)
         camera = await run_in_threadpool(camera_of, camera_id)
+        relayed: RelayedBody | None = None
+        media_type = MJPEG
+        if (remote := elsewhere(camera)) is not None:
+            upstream = await remote.live(request, principal, camera, lang_of(request, principal))
+            if isinstance(upstream, Response):
+                return upstream  # 503 and why: nothing viewed, nothing logged
+            relayed, media_type = RelayedBody(upstream), upstream.media_type
         page = request.query_params.get("from", "camera")[:32]
         log, actor, began = view_log(request), principal.actor, clock_time.monotonic()
         data = {"camera": camera.id, "page": page, "action": "live"}
-        await run_in_threadpool(
-            log.record, actor, f"Visionnage en direct de {camera.name} ({camera.id}) depuis {page}",
-            data | {"event": "start"},
-        )  # fmt: skip
-
-        async def parts() -> AsyncIterator[bytes]:
-            async for jpeg in supervisor.frames(camera.id):
-                head_ = f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}"
-                yield head_.encode() + b"\r\n\r\n" + jpeg + b"\r\n"
+        try:
+            await run_in_threadpool(
+                log.record, actor,
+                f"Visionnage en direct de {camera.name} ({camera.id}) depuis {page}",
+                data | {"event": "start"},
+            )  # fmt: skip
+        except BaseException:
+            if relayed is not None:  # not logged, not shown: let the holder go
+                await relayed.aclose()
+            raise
+        body = relayed if relayed is not None else frame_parts(camera.id)
 
         def ended() -> None:
             seconds = round(clock_time.monotonic() - began)
@@ -226,27 +283,35 @@ def video_router(
                 data | {"event": "end", "seconds": seconds},
             )  # fmt: skip
 
-        return ViewedStream(parts(), ended, f"multipart/x-mixed-replace; boundary={BOUNDARY}")
+        return ViewedStream(body, ended, media_type)
 
     @router.get("/console/video/{camera_id}/snapshot.jpg")
-    def snapshot(request: Request, camera_id: str, principal: ConsolePrincipal) -> Response:
+    async def snapshot(request: Request, camera_id: str, principal: ConsolePrincipal) -> Response:
+        if RELAY_HEADER in request.headers:
+            return await relayed_here(request, camera_id, "snapshot")
         principal = _signed_in(principal)
-        camera = camera_of(camera_id)
-        jpeg = supervisor.latest_jpeg(camera.id)
-        if jpeg is None:
-            text = i18n_video.VIDEO[lang_of(request, principal)]["no_image"]
-            return Response(_NO_IMAGE.format(text=text), media_type="image/svg+xml")
-        headers = {}
+        camera = await run_in_threadpool(camera_of, camera_id)
+        lang = lang_of(request, principal)
+        if (remote := elsewhere(camera)) is not None:
+            answer = await remote.snapshot(request, principal, camera, lang)
+        else:
+            jpeg = await run_in_threadpool(supervisor.latest_jpeg, camera.id)
+            answer = local_snapshot(jpeg, lang)
+        if answer.status_code != 200 or not (answer.media_type or "").startswith("image/jpeg"):
+            return answer  # no image (yet), or the reason it cannot be had: nothing viewed
         seen_from = request.query_params.get("from", "")
         if seen_from.startswith("incident-") and seen_from[9:].isdigit():
-            view_log(request).refreshed(principal.actor, camera, int(seen_from[9:]))
+            await run_in_threadpool(
+                view_log(request).refreshed, principal.actor, camera, int(seen_from[9:])
+            )
         if request.query_params.get("download"):
-            view_log(request).record(
-                principal.actor, f"Capture d'image de {camera.name} ({camera.id})",
+            await run_in_threadpool(
+                view_log(request).record, principal.actor,
+                f"Capture d'image de {camera.name} ({camera.id})",
                 {"camera": camera.id, "page": "camera", "action": "snapshot"},
             )  # fmt: skip
-            headers["Content-Disposition"] = f'attachment; filename="{camera.id}.jpg"'
-        return Response(jpeg, media_type="image/jpeg", headers=headers)
+            answer.headers["Content-Disposition"] = f'attachment; filename="{camera.id}.jpg"'
+        return answer
 
     @router.post("/console/video/{camera_id}/ptz/{action}")
     async def ptz_action(

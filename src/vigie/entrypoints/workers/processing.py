@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 
 from sqlalchemy import Connection, Engine, text
@@ -24,6 +24,7 @@ __all__ = ["ProcessingWorker"]
 log = logging.getLogger(__name__)
 
 _LEADER_LOCK = 0x56504F43  # "VPOC": one processor per station
+BURST_GAP = 0.25  # s: signals processed closer together than this are a burst
 
 
 class ProcessingWorker:
@@ -48,8 +49,8 @@ class ProcessingWorker:
         self._thread: threading.Thread | None = None
         self.leader = False
         # Called (from this worker's thread) after a batch or a tick that changed
-        # something: the web consoles' hub hangs there.
-        self.on_change: Callable[[], None] | None = None
+        # something, with the incidents it touched: the web consoles' hub hangs there.
+        self.on_change: Callable[[Iterable[int] | None], None] | None = None
 
     def wake(self) -> None:
         self._wake.set()
@@ -84,13 +85,14 @@ class ProcessingWorker:
         self.leader = False
 
     def _serve(self) -> None:
-        last_tick = 0.0
+        last_tick = last_work = 0.0
         while not self._stop.is_set():
             while True:
                 started = time.monotonic()
                 done = self._processor.run_once()
                 if done:
-                    self._changed()
+                    last_work = time.monotonic()
+                    self._changed(self._processor.touched)
                 if not done or self._stop.is_set():
                     break
                 # Busy at most half the time: the receiver shares this process (and, on
@@ -98,19 +100,23 @@ class ProcessingWorker:
                 self._stop.wait(time.monotonic() - started)
             if time.monotonic() - last_tick >= self._tick_every:
                 decided = self._processor.tick()
-                if self._queue.tick() or decided:
-                    self._changed()
+                touched = set(self._processor.touched)
+                changed = self._queue.tick()
+                touched.update(i.id for i in changed if i.id is not None)
+                if changed or decided:
+                    self._changed(touched)
                 last_tick = time.monotonic()
-            if self._wake.wait(self._poll):
-                # Let a burst gather: one larger batch costs the receiver less CPU than
-                # many small ones, and an alarm is still in the queue well under a second.
+            if self._wake.wait(self._poll) and time.monotonic() - last_work < BURST_GAP:
+                # In a burst, let it gather: one larger batch costs the receiver less CPU
+                # than many small ones, and an alarm is still in the queue well under a
+                # second. A lone signal after a quiet spell is processed at once.
                 self._stop.wait(self._coalesce)
             self._wake.clear()
 
-    def _changed(self) -> None:
+    def _changed(self, incidents: Iterable[int]) -> None:
         if self.on_change is not None:
             try:
-                self.on_change()
+                self.on_change(set(incidents))
             except Exception:  # a console's trouble must not stop processing
                 log.exception("change notification failed")
 

@@ -142,6 +142,14 @@ class OnvifSimulator:
                 subscription.queue.append(message)
             self._lock.notify_all()
 
+    def drop_subscriptions(self) -> int:
+        """Forget every PullPoint subscription, as a rebooted camera does; returns how many."""
+        with self._lock:
+            dropped = len(self._subscriptions)
+            self._subscriptions.clear()
+            self._lock.notify_all()
+        return dropped
+
     def close(self) -> None:
         with self._lock:
             self._subscriptions.clear()
@@ -382,11 +390,14 @@ class _Handler(BaseHTTPRequestHandler):
             status, body = self.server.simulator.handle(self.path, data)
         except SoapFault as exc:
             status, body = 400, fault(exc.subcode, exc.reason)
-        self.send_response(status)
-        self.send_header("Content-Type", "application/soap+xml; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/soap+xml; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):  # a client gave up a long PullMessages
+            logger.debug("onvif %s: client gone before the answer", self.address_string())
 
     def log_message(self, format: str, *args: object) -> None:
         logger.debug("onvif %s " + format, self.address_string(), *args)
