@@ -2,10 +2,9 @@
 
 ``python -m bench.console [--quick] [--profile] [--browser-nice N]``
 
-The 10 Chromium pages run on the station's own two cores (in a centre they run on the
-operators' workstations): they are started with ``nice -n 10`` (``--browser-nice``; 0
-puts them at the station's priority) so that they do not take the CPU from the station
-in the middle of a push, while their own work (parsing, DOM update) is still measured.
+The 10 Chromium pages run on the station's own two cores, at its priority (in a centre
+they run on the operators' workstations); ``--browser-nice 10`` starts them with ``nice``
+so that they take the CPU from the station less, their own work still measured.
 
 For each size (the baseline, 10 open incidents, then 1,000), on a fresh SQLite station
 (``vigie serve`` in its own process, ``bench.servers.start_vigie``) holding the example
@@ -412,10 +411,7 @@ def _row(name: str, small: float, big: float) -> str:
 
 
 def niced_chromium(folder: Path, nice: int) -> str:
-    """Chromium started through ``nice -n NICE`` (a wrapper script in ``folder``): the
-    operators' browsers run on their own workstations, not on the station's two cores;
-    at a lower priority here they still run, but no longer take the CPU from the station
-    in the middle of a push."""
+    """Chromium started through ``nice -n NICE`` (a wrapper script in ``folder``)."""
     if nice <= 0:
         return CHROMIUM
     wrapper = folder / "chromium-niced"
@@ -434,8 +430,8 @@ def main() -> None:
     parser.add_argument(
         "--browser-nice",
         type=int,
-        default=10,
-        help="nice value of the Chromium processes (0: same priority as the station)",
+        default=0,
+        help="nice value of the Chromium processes (e.g. 10: below the station)",
     )
     args = parser.parse_args()
     frames, gets = (10, 3) if args.quick else (50, 10)

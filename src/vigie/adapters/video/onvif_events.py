@@ -34,6 +34,7 @@ from onvif import ONVIFCamera, ONVIFError
 from onvif.util import normalize_url
 from zeep.exceptions import Error as ZeepError
 
+from vigie.adapters.video.onvif_errors import onvif_reason
 from vigie.domain.video import Camera, VideoCode, VideoEvent, VideoSource
 from vigie.protocols.onvif_events import (
     OnvifEvent,
@@ -313,18 +314,11 @@ def _granted(result: Any, asked: float) -> float:
 
 
 def _reason(exc: BaseException) -> str:
-    text = str(exc)
-    if "not Authorized" in text or "NotAuthorized" in text or "401" in text:
-        return "identifiants refusés par la caméra."
-    if isinstance(exc, TimeoutError):
-        return "la caméra ne répond pas (délai dépassé)."
-    if isinstance(exc, aiohttp.ClientError | OSError):
-        return "caméra injoignable."
-    if "ResourceUnknown" in text or "unknown or expired" in text.lower():
-        return "abonnement aux événements perdu (caméra redémarrée ou abonnement expiré)."
-    if "ActionNotSupported" in text or "not supported" in text:
-        return "événements ONVIF non pris en charge par la caméra."
-    return (text or type(exc).__name__)[:200]
+    lost = "abonnement aux événements perdu (caméra redémarrée ou abonnement expiré)."
+    return onvif_reason(
+        exc, [(("ResourceUnknown", "unknown or expired"), lost)],
+        "événements ONVIF non pris en charge par la caméra.",
+    )  # fmt: skip
 
 
 def _subscribed(camera: Camera) -> bool:

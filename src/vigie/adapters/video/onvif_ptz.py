@@ -16,6 +16,8 @@ import aiohttp
 from onvif import ONVIFCamera, ONVIFError
 from zeep.exceptions import Error as ZeepError
 
+from vigie.adapters.video.onvif_errors import onvif_reason
+
 __all__ = ["OnvifPtz", "PtzError"]
 
 logger = logging.getLogger(__name__)
@@ -162,15 +164,7 @@ class OnvifPtz:
 
 
 def _reason(exc: BaseException) -> str:
-    text = str(exc)
-    if "not Authorized" in text or "NotAuthorized" in text or "401" in text:
-        return "identifiants refusés par la caméra."
-    if isinstance(exc, TimeoutError):
-        return "la caméra ne répond pas (délai dépassé)."
-    if isinstance(exc, aiohttp.ClientError | OSError):
-        return "caméra injoignable."
-    if "NoToken" in text or "preset" in text.lower():
-        return "préréglage inconnu."
-    if "ActionNotSupported" in text or "not supported" in text:
-        return "commande non prise en charge par la caméra."
-    return text or type(exc).__name__
+    return onvif_reason(
+        exc, [(("NoToken", "preset"), "préréglage inconnu.")],
+        "commande non prise en charge par la caméra.",
+    )  # fmt: skip
