@@ -3,7 +3,7 @@
 ``python -m bench.console_render [--incidents 1000]``; also called by ``bench.console``.
 
 On a fresh SQLite database holding N open incidents (one alarm each), through the
-console's own code (``console.queue_view``, ``console_live.diff``), medians of a few runs:
+console's own code (``console_queue.queue_view``, ``console_live.diff``), medians of a few runs:
 
 * ``whole_incidents_load_ms``: reading whole incidents (``IncidentQueue.waiting``, as
   the queue did before); ``queue_rows_load_ms``: the queue's light read (``SqlQueueRows``);
@@ -36,7 +36,7 @@ from vigie.adapters.db.migrate import upgrade
 from vigie.adapters.db.queue_rows import SqlQueueRows
 from vigie.domain.incidents import Alarm, Incident
 from vigie.domain.register import AlarmKind
-from vigie.entrypoints.web import console
+from vigie.entrypoints.web import console_queue
 from vigie.entrypoints.web.console_live import diff
 from vigie.entrypoints.web.live import LiveHub
 from vigie.services.incident_queue import IncidentQueue
@@ -79,7 +79,7 @@ def measure(incidents: int) -> dict[str, Any]:
         for _ in range(3):
             state.console_queue_views = None
             start = time.perf_counter()
-            before = console.queue_view(state, "fr")
+            before = console_queue.queue_view(state, "fr")
             cold.append((time.perf_counter() - start) * 1000)
         html_ms = _median_ms(before.html)
         html_chars = len(before.html())
@@ -89,7 +89,7 @@ def measure(incidents: int) -> dict[str, Any]:
             store.change(first, lambda incident, k=k: setattr(incident, "priority", 3 + k % 2))
             hub.notify()
             start = time.perf_counter()
-            before = console.queue_view(state, "fr")
+            before = console_queue.queue_view(state, "fr")
             whole.append((time.perf_counter() - start) * 1000)
         changes: list[float] = []
         diffs: list[float] = []
@@ -98,7 +98,7 @@ def measure(incidents: int) -> dict[str, Any]:
             store.change(first, lambda incident, k=k: setattr(incident, "priority", 3 + k % 2))
             hub.notify([first])
             start = time.perf_counter()
-            after = console.queue_view(state, "fr")
+            after = console_queue.queue_view(state, "fr")
             changes.append((time.perf_counter() - start) * 1000)
             start = time.perf_counter()
             message = diff(before, after)

@@ -70,7 +70,10 @@ class PacketClock:
             return now
         at = self._anchor[0] + timedelta(seconds=t - self._anchor[1])
         if abs((at - now).total_seconds()) > _RESYNC:
-            log.warning("stream time drifted from the clock by %s; re-anchored", at - now)
+            log.warning(
+                "stream time drifted from the clock by %+.1f s; re-anchored",
+                (at - now).total_seconds(),
+            )
             self._anchor = (now, t)
             return now
         return at

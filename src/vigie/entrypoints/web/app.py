@@ -19,6 +19,7 @@ from vigie.entrypoints.web import (
     console,
     console_handover,
     console_logbook,
+    console_socket,
     console_supervisor,
 )
 from vigie.entrypoints.web.actor import guard
@@ -91,6 +92,7 @@ def create_app(
     )
     app.state.live = live if live is not None else LiveHub()
     app.include_router(console.router)
+    app.include_router(console_socket.router)
     app.state.handovers, app.state.supervision = handovers, supervision
     for pages in (console_logbook, console_handover, console_supervisor):
         app.include_router(pages.router)

@@ -1,8 +1,8 @@
 """The operators' console: server-rendered pages (Jinja2), plain forms, a WebSocket push.
 
-* ``GET /console``: the queue of open incidents; ``/ws/console`` keeps ``#queue-rows``
-  up to date (the whole queue on every connect, then only the rows that changed; see
-  ``console_live`` and ``live.LiveHub``).
+* ``GET /console``: the queue of open incidents (``console_queue``); ``/ws/console``
+  (``console_socket``) keeps ``#queue-rows`` up to date (the whole queue on every
+  connect, then only the rows that changed; see ``console_live`` and ``live.LiveHub``).
 * ``GET /console/incidents/{id}``: one incident to work (site card, timeline, procedure,
   contacts, main courante); the first view marks it displayed.
 * ``POST /console/next`` and ``/console/incidents/{id}/claim|release|steps/{n}|close``,
@@ -17,24 +17,12 @@ Without a session an HTML page redirects to ``/login``; the WebSocket is refused
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import time
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
+from collections.abc import Callable
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, WebSocket
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
-from sqlalchemy import Engine
-from starlette.concurrency import run_in_threadpool
-from starlette.websockets import WebSocketDisconnect
 
-from vigie.adapters.db.queue_rows import QueueRow, SqlQueueRows
 from vigie.domain.incidents import (
     CallResult,
     DispatchKind,
@@ -47,28 +35,21 @@ from vigie.domain.incidents import (
 from vigie.domain.register import Site
 from vigie.domain.users import User
 from vigie.entrypoints.web import i18n
-from vigie.entrypoints.web.actor import _INSTALLER, Principal, current_principal, today
-from vigie.entrypoints.web.console_live import QueueView, QueueViews
-from vigie.entrypoints.web.live import LiveHub
-from vigie.entrypoints.web.security import SESSION_COOKIE
-from vigie.services.auth import Authenticator
+from vigie.entrypoints.web.actor import Principal, current_principal, today
+from vigie.entrypoints.web.console_queue import (
+    notify_change,
+    queue_of,
+    queue_view,
+)
+from vigie.entrypoints.web.console_templates import templates
 from vigie.services.incident_queue import IncidentQueue
 from vigie.services.logbook import Actor, Logbook
 
-__all__ = ["queue_view", "render_queue_rows", "router"]
+__all__ = ["router", "templates"]
 
 router = APIRouter(include_in_schema=False, tags=["console"])
 
 LANG_COOKIE = "vigie_lang"
-SITE_NAMES_TTL = 60.0  # seconds a site's name is kept for the queue rows
-SESSION_RECHECK = 30.0  # seconds between checks that a console socket's session lives
-
-
-@cache
-def templates() -> Jinja2Templates:
-    templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
-    templates.env.filters["paris"] = i18n.paris_time
-    return templates
 
 
 # -- who, in which language -------------------------------------------------------------
@@ -110,137 +91,6 @@ def _work_refusal(principal: Principal, request: Request, lang: str) -> str | No
     if not user.can_take_alarms(today(request)):
         return t["card_required"] if not user.card_number else t["card_expired"]
     return None
-
-
-def _queue(state: Any) -> IncidentQueue:
-    queue: IncidentQueue | None = getattr(state, "queue", None)
-    if queue is None:
-        raise HTTPException(status_code=503, detail="the incident queue is not configured")
-    return queue
-
-
-def _notify(state: Any, incident_id: int | None) -> None:
-    """Wake the consoles: this incident changed (None: some, unknown)."""
-    hub: LiveHub | None = getattr(state, "live", None)
-    if hub is not None:
-        hub.notify(None if incident_id is None else (incident_id,))
-
-
-# -- the queue's rows (also what the socket pushes) ------------------------------------------
-
-
-@dataclass
-class _SiteNames:
-    """Site names for the queue rows, kept a minute (the queue is re-rendered often)."""
-
-    register: Any
-    names: dict[str, tuple[str, float]]
-
-    def name(self, site_id: str | None) -> str:
-        if site_id is None or self.register is None:
-            return ""
-        known = self.names.get(site_id)
-        if known is not None and time.monotonic() - known[1] < SITE_NAMES_TTL:
-            return known[0]
-        site: Site | None = self.register.site(site_id)
-        name = site.name if site is not None else site_id
-        self.names[site_id] = (name, time.monotonic())
-        return name
-
-
-def _site_names(state: Any) -> _SiteNames:
-    names: _SiteNames | None = getattr(state, "console_site_names", None)
-    if names is None:
-        names = _SiteNames(getattr(state, "register", None), {})
-        state.console_site_names = names
-    return names
-
-
-def _category(row: QueueRow, lang: str) -> str:
-    if row.first_kind is None:
-        return row.title
-    return i18n.KINDS[lang].get(row.first_kind, row.first_kind)
-
-
-def _row(row: QueueRow, lang: str) -> dict[str, Any]:
-    """One queue row. Nothing here depends on the time of rendering (ages are counted in
-    the browser), so an unchanged incident keeps the same HTML and is not pushed."""
-    return {
-        "id": row.id,
-        "priority": row.priority,
-        "state": row.state,
-        "state_label": i18n.STATES[lang].get(row.state, row.state),
-        "holder": row.holder or "",
-        "site_id": row.site_id or "",
-        "site_name": row.site_name or row.site_id or row.title,
-        "category": _category(row, lang),
-        "count": row.alarms,
-        "since": row.opened_at.isoformat(),
-        "opened": i18n.paris_time(row.opened_at),
-        "escalated": row.escalated,
-    }
-
-
-def _queue_rows_reader(state: Any) -> Callable[[frozenset[int] | None], list[QueueRow]]:
-    """The light read of the queue's rows (all open ones, or those of some incidents):
-    ``state.queue_rows`` (a ``SqlQueueRows``) when the app was given one; else one on the
-    queue's SQL engine; else whole incidents (site names from the register)."""
-    reader: SqlQueueRows | None = getattr(state, "queue_rows", None)
-    if reader is None:
-        engine = getattr(getattr(_queue(state), "_store", None), "_engine", None)
-        if isinstance(engine, Engine):
-            reader = state.queue_rows = SqlQueueRows(engine)
-    if reader is not None:
-        return reader.rows
-    names = _site_names(state)
-
-    def whole(ids: frozenset[int] | None) -> list[QueueRow]:
-        return [
-            QueueRow.of(i, names.name(i.site_id) or None)
-            for i in _queue(state).waiting()
-            if ids is None or i.id in ids
-        ]
-
-    return whole
-
-
-def _rows_template() -> Any:
-    return templates().get_template("console/_queue_rows.html").module
-
-
-def _queue_views(state: Any) -> QueueViews:
-    """The views shared by every console of this app (built on first use)."""
-    views: QueueViews | None = getattr(state, "console_queue_views", None)
-    if views is None:
-        read = _queue_rows_reader(state)
-        hub: LiveHub | None = getattr(state, "live", None)
-
-        def load(ids: frozenset[int] | None) -> list[tuple[int, Hashable, Hashable, Any]]:
-            return [(r.id, r.order, r, r) for r in read(ids)]
-
-        def render(lang: str, rows: list[QueueRow]) -> list[str]:
-            macro = _rows_template().row
-            return [str(macro(_row(r, lang))) for r in rows]
-
-        def empty(lang: str) -> str:
-            return str(_rows_template().empty(i18n.texts(lang)))
-
-        changes = hub.changes_since if hub is not None else None
-        views = QueueViews(load, render, empty, changes)
-        state.console_queue_views = views
-    return views
-
-
-def queue_view(state: Any, lang: str) -> QueueView:
-    """The queue's current rows (blocking: call it from a thread)."""
-    hub: LiveHub | None = getattr(state, "live", None)
-    version, poll = (hub.version, hub.poll) if hub is not None else (0, 0.1)
-    return _queue_views(state).view(lang, version, poll)
-
-
-def render_queue_rows(state: Any, lang: str) -> str:
-    """The ``<tr>`` rows of ``#queue-rows`` (blocking: call it from a thread)."""
-    return queue_view(state, lang).html()
 
 
 # -- pages -------------------------------------------------------------------------------
@@ -301,10 +151,10 @@ def take_next(request: Request, principal: ConsolePrincipal) -> Response:
     refused = _work_refusal(principal, request, lang)
     if refused is not None:
         return _queue_page(request, principal, refused, 403)
-    incident = _queue(request.app.state).claim_next(principal.actor)
+    incident = queue_of(request.app.state).claim_next(principal.actor)
     if incident is None:
         return _queue_page(request, principal, i18n.texts(lang)["nothing_waiting"])
-    _notify(request.app.state, incident.id)
+    notify_change(request.app.state, incident.id)
     return RedirectResponse(f"/console/incidents/{incident.id}", status_code=303)
 
 
@@ -364,7 +214,7 @@ def _incident_page(
 ) -> Response:
     state = request.app.state
     lang = page_language(request, principal.user)
-    queue = _queue(state)
+    queue = queue_of(state)
     incident = queue.get(incident_id)
     if incident is None:
         raise HTTPException(status_code=404, detail=f"no incident {incident_id}")
@@ -443,12 +293,12 @@ def _act(
     if refused is not None:
         return _incident_page(request, principal, incident_id, refused, 403)
     try:
-        action(_queue(request.app.state), principal.actor)
+        action(queue_of(request.app.state), principal.actor)
     except IncidentRefused as exc:
         return _incident_page(request, principal, incident_id, i18n.refusal(str(exc), lang), 409)
     except LookupError:
         raise HTTPException(status_code=404, detail=f"no incident {incident_id}") from None
-    _notify(request.app.state, incident_id)
+    notify_change(request.app.state, incident_id)
     return RedirectResponse(f"/console/incidents/{incident_id}", status_code=303)
 
 
@@ -580,87 +430,3 @@ def back_to_normal(
         return queue.back_to_normal(incident_id, actor, bool(rearmed), bool(checked))
 
     return _act(request, principal, incident_id, tick)
-
-
-# -- the push channel -------------------------------------------------------------------------
-
-
-def _same_origin(websocket: WebSocket) -> bool:
-    """A browser always sends Origin on a WebSocket: refuse other sites' pages."""
-    origin = websocket.headers.get("origin")
-    if origin is None:
-        return True  # not a browser (tests, tools): the session cookie still decides
-    return urlsplit(origin).netloc == websocket.headers.get("host", "")
-
-
-async def _socket_user(websocket: WebSocket) -> User | None:
-    auth: Authenticator | None = getattr(websocket.app.state, "auth", None)
-    if auth is None or not _same_origin(websocket):
-        return None
-    token = websocket.cookies.get(SESSION_COOKIE)
-    if not token:
-        return _INSTALLER if await run_in_threadpool(auth.setting_up) else None
-    found = await run_in_threadpool(auth.session_user, token)
-    if found is None or not found[0].may("console.view"):
-        return None
-    return found[0]
-
-
-@router.websocket("/ws/console")
-async def console_socket(websocket: WebSocket) -> None:
-    """On connect: the whole queue; then only the rows that changed (``console_live``).
-
-    ``{"type": "queue", "snapshot": true, "html": "<tr ...>..."}`` first (``"same": true``
-    instead of the HTML when ``?have=`` names the view the page was rendered from), then
-    ``{"type": "rows", "upsert": [{"id", "after", "html"}], "remove": [id], "count": n}``."""
-    user = await _socket_user(websocket)
-    if user is None:
-        await websocket.close(code=1008)
-        return
-    await websocket.accept()
-    state = websocket.app.state
-    hub: LiveHub = state.live
-    lang = i18n.language(websocket.query_params.get("lang"), user.language)
-    views = _queue_views(state)
-    have = websocket.query_params.get("have", "")[:64]
-    closed = asyncio.Event()
-
-    async def read_until_closed() -> None:
-        try:
-            while (await websocket.receive())["type"] != "websocket.disconnect":
-                pass
-        finally:
-            closed.set()
-
-    reader = asyncio.create_task(read_until_closed())
-    sent: QueueView | None = None
-    checked = time.monotonic()
-    try:
-        while not closed.is_set():
-            seen = hub.version  # before reading: a change meanwhile is not lost
-            view = views.peek(lang, seen, hub.poll)
-            if view is None:  # a read is due: in the thread pool (the first console only)
-                view = await run_in_threadpool(views.view, lang, seen, hub.poll)
-            if sent is None:
-                same = bool(have) and have == view.digest  # the page was rendered from it
-                snapshot: dict[str, Any] = {"type": "queue", "snapshot": True}
-                snapshot.update({"same": True} if same else {"html": view.html()})
-                snapshot["sent_at"] = time.time() * 1000  # epoch ms: the benchmark's split
-                await websocket.send_json(snapshot)
-            elif view is not sent:
-                text = views.message(lang, sent, view)
-                if text is not None:
-                    await websocket.send_text(text)
-            sent = view
-            await hub.wait(seen)
-            if time.monotonic() - checked >= SESSION_RECHECK:
-                checked = time.monotonic()
-                if await _socket_user(websocket) is None:
-                    await websocket.close(code=1008)
-                    break
-    except (WebSocketDisconnect, RuntimeError):
-        pass  # the console went away
-    finally:
-        reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await reader
