@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 RUN    := $(VENV)/.installed-run
 DEV    := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench bench-receiver bench-engine bench-video screenshot install clean
+.PHONY: demo test lint bench bench-receiver bench-engine bench-video bench-console screenshot install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,7 @@ test: lint
 	$(BIN)/pytest
 
 ## make bench: benchmarks (ratios against baselines measured in the same run)
-bench: bench-receiver bench-engine bench-video
+bench: bench-receiver bench-engine bench-video bench-console
 
 bench-receiver: $(DEV)
 	$(BIN)/python -m bench.receiver
@@ -47,6 +47,10 @@ bench-engine: $(DEV)
 ## make bench-video: cameras analysed per core (health + motion) against a bare decode
 bench-video: $(DEV)
 	$(BIN)/python -m bench.video
+
+## make bench-console: signal -> row in 10 Chromium consoles with 1,000 open incidents
+bench-console: $(DEV)
+	$(BIN)/python -m bench.console
 
 ## make screenshot: refresh docs/screenshot-console.png and docs/screenshot-video-wall.png (taken by the browser tests)
 screenshot: $(DEV)
