@@ -129,12 +129,24 @@ def current_actor(principal: CurrentPrincipal) -> Actor:
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
-def _refuse_card(user: User, request: Request) -> None:
+CARD_REFUSALS = {
+    "card_required": "carte professionnelle requise",
+    "card_expired": "carte professionnelle expirée",
+}
+
+
+def card_refusal(user: User, request: Request) -> str | None:
+    """Why this user may not take alarms today, as a key of ``CARD_REFUSALS`` (and of
+    the pages' words), or None: no CNAPS card, or an expired one."""
     if user.can_take_alarms(today(request)):
-        return
-    if not user.card_number:
-        raise HTTPException(status_code=403, detail="carte professionnelle requise")
-    raise HTTPException(status_code=403, detail="carte professionnelle expirée")
+        return None
+    return "card_required" if not user.card_number else "card_expired"
+
+
+def _refuse_card(user: User, request: Request) -> None:
+    refused = card_refusal(user, request)
+    if refused is not None:
+        raise HTTPException(status_code=403, detail=CARD_REFUSALS[refused])
 
 
 def require(permission: str, *, takes_alarms: bool = False) -> Callable[..., Principal]:

@@ -35,7 +35,7 @@ from vigie.domain.incidents import (
 from vigie.domain.register import Site
 from vigie.domain.users import User
 from vigie.entrypoints.web import i18n
-from vigie.entrypoints.web.actor import Principal, current_principal, today
+from vigie.entrypoints.web.actor import Principal, card_refusal, current_principal
 from vigie.entrypoints.web.console_queue import (
     notify_change,
     queue_of,
@@ -88,9 +88,8 @@ def _work_refusal(principal: Principal, request: Request, lang: str) -> str | No
     user = principal.user
     if not user.may("queue.work"):
         return t["forbidden_work"]
-    if not user.can_take_alarms(today(request)):
-        return t["card_required"] if not user.card_number else t["card_expired"]
-    return None
+    refused = card_refusal(user, request)
+    return t[refused] if refused is not None else None
 
 
 # -- pages -------------------------------------------------------------------------------

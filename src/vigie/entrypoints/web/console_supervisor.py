@@ -18,6 +18,7 @@ from vigie.entrypoints.web.actor import today
 from vigie.entrypoints.web.pages_common import (
     ConsolePrincipal,
     context,
+    forbidden,
     lang_of,
     render,
     to_login,
@@ -45,10 +46,9 @@ def _duration(seconds: float | None) -> str:
 def supervisor_page(request: Request, principal: ConsolePrincipal) -> Response:
     if principal is None:
         return to_login()
-    lang = lang_of(request, principal)
     if not principal.user.may("supervise"):
-        values = context(principal, lang) | {"message": "droit requis : supervise"}
-        return render(request, "console/forbidden.html", values, 403)
+        return forbidden(request, principal, "droit requis : supervise")
+    lang = lang_of(request, principal)
     state = request.app.state
     queue: IncidentQueue | None = getattr(state, "queue", None)
     if queue is None:

@@ -25,7 +25,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -34,10 +33,17 @@ from starlette.concurrency import run_in_threadpool
 from vigie.domain.errors import InvalidValue, NotFound
 from vigie.domain.video_media import Extraction
 from vigie.entrypoints.web import i18n, i18n_video
-from vigie.entrypoints.web.actor import Principal, today
+from vigie.entrypoints.web.actor import CARD_REFUSALS, Principal, card_refusal
 from vigie.entrypoints.web.api_cameras import EXPORT_PERMISSION
 from vigie.entrypoints.web.console_video_pane import CameraStore, may_view
-from vigie.entrypoints.web.pages_common import ConsolePrincipal, context, lang_of, render, to_login
+from vigie.entrypoints.web.pages_common import (
+    ConsolePrincipal,
+    context,
+    forbidden,
+    lang_of,
+    render,
+    to_login,
+)
 from vigie.services.logbook_period import PeriodError, parse_bound
 from vigie.services.video_export import ExportError, VideoExports
 from vigie.services.video_retention import LegalHolds
@@ -46,7 +52,6 @@ __all__ = ["law_router", "parse_local_time"]
 
 logger = logging.getLogger(__name__)
 
-PARIS = ZoneInfo("Europe/Paris")
 SHOWN = 200  # register rows on the page
 _TEXT = 500  # the domain's limit on reason, recipient, reference
 
@@ -71,7 +76,7 @@ def parse_local_time(field: str, value: str, expected: str) -> datetime:
     if moment is None or len(text) < 16:  # a bare day is not a time
         raise FormError(field, expected)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=PARIS)
+        moment = moment.replace(tzinfo=i18n.PARIS)
     return moment.astimezone(UTC)
 
 
@@ -99,18 +104,10 @@ def law_router(exports: VideoExports, holds: LegalHolds, cameras: CameraStore) -
 
     def export_refusal(principal: Principal, request: Request) -> str | None:
         """Why this user may not export, or None (the API's rule)."""
-        user = principal.user
-        if not user.may(EXPORT_PERMISSION):
+        if not principal.user.may(EXPORT_PERMISSION):
             return f"droit requis : {EXPORT_PERMISSION}"
-        if not user.can_take_alarms(today(request)):
-            if not user.card_number:
-                return "carte professionnelle requise"
-            return "carte professionnelle expirée"
-        return None
-
-    def forbidden(request: Request, principal: Principal, message: str) -> Response:
-        values = context(principal, lang_of(request, principal)) | {"message": message}
-        return render(request, "console/forbidden.html", values, 403)
+        refused = card_refusal(principal.user, request)
+        return CARD_REFUSALS[refused] if refused is not None else None
 
     def base_values(principal: Principal, lang: str, flash: str) -> dict[str, Any]:
         return context(principal, lang, flash) | {

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from vigie.entrypoints.web import console, i18n_pages
 from vigie.entrypoints.web.actor import Principal
 
-__all__ = ["ConsolePrincipal", "context", "lang_of", "need", "render", "to_login"]
+__all__ = ["ConsolePrincipal", "context", "forbidden", "lang_of", "need", "render", "to_login"]
 
 ConsolePrincipal = console.ConsolePrincipal
 
@@ -40,6 +40,12 @@ def context(principal: Principal, lang: str, flash: str = "") -> dict[str, Any]:
 
 def render(request: Request, template: str, values: dict[str, Any], status: int = 200) -> Response:
     return console.render_page(request, template, values, status)
+
+
+def forbidden(request: Request, principal: Principal, message: str) -> Response:
+    """The 403 page saying which right (or card) is missing."""
+    values = context(principal, lang_of(request, principal)) | {"message": message}
+    return render(request, "console/forbidden.html", values, 403)
 
 
 def fragment(template: str, values: dict[str, Any]) -> str:
