@@ -273,7 +273,6 @@ async def start_station(station: Station, *, migrate: bool = True) -> None:
         station.notifier.start()
     if station.video is not None:
         await start_video(station.video, station.clock)
-    settle_heap()
 
 
 async def stop_station(station: Station) -> None:
@@ -294,8 +293,8 @@ def settle_heap() -> None:
     """Move what start-up built (modules, the register, the engine's state, the web app)
     out of the garbage collector's reach, and collect less often: otherwise each full
     collection walks those hundreds of thousands of objects again, a 100-200 ms pause of
-    every thread, in the middle of an ACK or of a console's push. Called after the
-    station starts and again once the web app is up. Objects still die when no longer
+    every thread, in the middle of an ACK or of a console's push. Called once the station
+    runs and its web app is up (``run_station``). Objects still die when no longer
     referenced."""
     gc.collect()
     gc.freeze()
