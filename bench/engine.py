@@ -26,8 +26,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
-import os
-import platform
 import pstats
 import statistics
 import sys
@@ -41,6 +39,7 @@ from typing import Any
 from sqlalchemy import event
 
 from bench import engine_supervision as sup
+from bench import machine
 from bench.engine_latency import LatencyPlan, run_latency
 from bench.engine_report import print_report, summarise
 from bench.engine_workload import (
@@ -299,12 +298,7 @@ def main() -> None:
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "quick": args.quick,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "load_avg": list(os.getloadavg()),
-        },
+        "machine": machine.describe(),
         "settings": asdict(s),
         "summary": summary,
         "verdicts": lines,

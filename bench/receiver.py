@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import shutil
 import sys
 import tempfile
@@ -34,6 +32,7 @@ from typing import Any
 
 from tests.support.station import declare
 
+from bench import machine
 from bench.loadgen import Plan, Tally, run_plan
 from bench.servers import (
     journal_counts,
@@ -239,12 +238,7 @@ def build_report(
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "quick": args.quick,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "load_avg": os.getloadavg(),
-        },
+        "machine": machine.describe(),
         "versions": {p: version(p) for p in ("vigie", "pysiaalarm", "sqlalchemy", "psycopg")},
         "settings": {
             "repeats": repeats,

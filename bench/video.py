@@ -37,8 +37,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
-import os
-import platform
 import statistics
 import tempfile
 import threading
@@ -48,6 +46,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from bench import machine
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGET_360 = 32.0
@@ -331,12 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "quick": args.quick,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "load_avg": os.getloadavg(),
-        },
+        "machine": machine.describe(),
         "settings": {
             "cameras": cameras,
             "seconds": seconds,
