@@ -113,6 +113,11 @@ class _Read:
     changed: frozenset[int] | None  # what differs from the previous serial; None: unknown
 
 
+def _bucket(poll: float) -> int:
+    """The ``poll`` period now: a new one means a whole read of the queue."""
+    return int(time.monotonic() / max(poll, 0.1))
+
+
 def _in_order(rows: Iterable[Row]) -> tuple[int, ...]:
     return tuple(row[0] for row in sorted(rows, key=lambda row: row[1]))
 
@@ -152,8 +157,11 @@ class QueueViews:
     def peek(self, lang: str, version: int, poll: float) -> QueueView | None:
         """The view ``view`` would return when it needs no read (else None): what every
         console but the first asks after a change, answered without a thread or a lock."""
+        return self._fresh(lang, version, _bucket(poll))
+
+    def _fresh(self, lang: str, version: int, bucket: int) -> QueueView | None:
+        """This language's view when it is built from a read that is still current."""
         last, current = self._last, self._views.get(lang)
-        bucket = int(time.monotonic() / max(poll, 0.1))
         if last is None or current is None or current.key != last.serial:
             return None
         if last.bucket != bucket or version > last.version:
@@ -178,12 +186,15 @@ class QueueViews:
         return text
 
     def view(self, lang: str, version: int, poll: float) -> QueueView:
-        bucket = int(time.monotonic() / max(poll, 0.1))
+        bucket = _bucket(poll)
         with self._lock:
+            found = self._fresh(lang, version, bucket)
+            if found is not None:
+                return found
             last = self._sync(version, bucket)
             current = self._views.get(lang)
             if current is not None and current.key == last.serial:
-                return current
+                return current  # the read moved on without changing a row
             self._views[lang] = built = self._build(lang, last, current)
             return built
 
