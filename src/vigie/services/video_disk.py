@@ -35,6 +35,7 @@ from vigie.domain.video import Segment
 from vigie.domain.video_disk import MinFree, bytes_to_free, plan_deletions
 from vigie.domain.video_media import LegalHold
 from vigie.services.logbook import Logbook
+from vigie.services.periodic import run_every
 
 __all__ = ["DiskGuard", "DiskSpace", "DiskSweep", "DiskUsage", "run_disk_guard"]
 
@@ -275,13 +276,4 @@ async def run_disk_guard(
 ) -> None:
     """Sweep at once, then every ``every`` until ``stop`` is set; a failed sweep is
     logged and retried."""
-    stop = stop or asyncio.Event()
-    while not stop.is_set():
-        try:
-            await asyncio.to_thread(guard.sweep, now())
-        except Exception:
-            log.exception("low-disk sweep failed; next try in %s", every)
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=every.total_seconds())
-        except TimeoutError:
-            continue
+    await run_every("low-disk sweep", guard.sweep, now, every, stop)

@@ -34,6 +34,7 @@ from vigie.domain.logbook import LogDraft, LogKind
 from vigie.domain.video import MAX_RETENTION_DAYS, Camera, Segment
 from vigie.domain.video_media import IncidentMedia, LegalHold
 from vigie.services.logbook import Actor, Logbook
+from vigie.services.periodic import run_every
 
 __all__ = ["CameraPurge", "LegalHolds", "PurgeReport", "VideoRetention", "run_daily"]
 
@@ -290,13 +291,4 @@ async def run_daily(
 ) -> None:
     """Sweep at once, then every ``every`` (1 h by default: nothing outlives its limit by
     more than an hour) until ``stop`` is set. A failed sweep is logged and retried."""
-    stop = stop or asyncio.Event()
-    while not stop.is_set():
-        try:
-            await asyncio.to_thread(retention.purge, now())
-        except Exception:
-            log.exception("retention sweep failed; next try in %s", every)
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=every.total_seconds())
-        except TimeoutError:
-            continue
+    await run_every("retention sweep", retention.purge, now, every, stop)
