@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -37,6 +36,7 @@ from vigie.domain.register import Site
 from vigie.domain.video import Camera
 from vigie.domain.video_media import IncidentMedia
 from vigie.services.ports import Clip
+from vigie.services.video_signals import write_durably
 
 __all__ = ["AlarmFeed", "AlarmMedia", "MediaSink", "NewAlarmLike"]
 
@@ -216,7 +216,7 @@ class AlarmMedia:
             data = self._latest_jpeg(camera.id)
             if data:
                 path = self._file(camera.id, alarm.raised_at, f"a{alarm.id}", ".jpg")
-                _write(path, data)
+                write_durably(path, data)
         if path is None or not data:
             log.info("no snapshot of camera %s for alarm %d", camera.id, alarm.id)
             return 0
@@ -284,16 +284,6 @@ class AlarmMedia:
         safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in camera_id) or "_"
         stamp = at.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
         return self._root / safe / f"{stamp}-{tag}{suffix}"
-
-
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 def _number(value: str) -> str:

@@ -31,7 +31,14 @@ from vigie.protocols.codes.video import video_code
 from vigie.protocols.frigate import FrigateDetection, api_paths
 from vigie.services.ports import Clock, SignalJournal
 
-__all__ = ["CameraIndex", "VideoSignals", "from_frigate", "snapshot_path", "video_record"]
+__all__ = [
+    "CameraIndex",
+    "VideoSignals",
+    "from_frigate",
+    "snapshot_path",
+    "video_record",
+    "write_durably",
+]
 
 log = logging.getLogger(__name__)
 
@@ -94,18 +101,24 @@ def snapshot_path(root: Path, camera_id: str, at: datetime) -> Path:
 
 def _write_snapshot(path: Path, data: bytes) -> Path:
     """Write atomically and durably; a second event in the same microsecond gets ``-1``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     target, n = path, 0
     while target.exists():
         n += 1
         target = path.with_name(f"{path.stem}-{n}{path.suffix}")
-    tmp = target.with_name(target.name + ".part")
+    write_durably(target, data)
+    return target
+
+
+def write_durably(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (a ``.part`` file renamed) and durably
+    (fsynced), its folder made if needed: a snapshot is evidence."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
     with open(tmp, "wb") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
-    os.replace(tmp, target)
-    return target
+    os.replace(tmp, path)
 
 
 def _dedup_key(event: VideoEvent) -> str | None:
