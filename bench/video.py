@@ -81,33 +81,19 @@ BITRATE = {(640, 360): "768k", (1920, 1080): "4M"}  # what cameras are typically
 def make_clip(path: Path, size: tuple[int, int], seconds: int, seed: int) -> None:
     """H.264 clip of the synthetic scene (people walking, clock), as a camera would send:
     constant bitrate with a half-second buffer, which caps the keyframes' size."""
-    import av
-
-    from vigie.adapters.video.synthetic.scene import Scene
+    from vigie.adapters.video.synthetic.scene import Scene, write_clip
 
     width, height = size
     scene = Scene(width=width, height=height, fps=FPS, people=3, seed=seed)
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream(
-            "libx264",
-            rate=FPS,
-            options={
-                "preset": "veryfast",
-                "profile": "main",
-                "x264-params": f"keyint={GOP}:min-keyint={GOP}:scenecut=0:bframes=0",
-                "b": BITRATE[size],
-                "maxrate": BITRATE[size],
-                "bufsize": BITRATE[size].replace("768k", "384k").replace("4M", "2M"),
-            },
-        )
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        for i in range(seconds * FPS):
-            frame = av.VideoFrame.from_ndarray(scene.frame(i), format="bgr24")
-            frame.pts = i
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
+    options = {
+        "preset": "veryfast",
+        "profile": "main",
+        "x264-params": f"keyint={GOP}:min-keyint={GOP}:scenecut=0:bframes=0",
+        "b": BITRATE[size],
+        "maxrate": BITRATE[size],
+        "bufsize": BITRATE[size].replace("768k", "384k").replace("4M", "2M"),
+    }
+    write_clip(path, scene, seconds * FPS, options)
 
 
 def _rss_kib() -> int:

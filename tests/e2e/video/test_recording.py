@@ -18,7 +18,7 @@ import pytest
 
 from vigie.adapters.video.clips import ClipError, extract_clip, sha256_file
 from vigie.adapters.video.recorder import SegmentRecorder
-from vigie.adapters.video.synthetic.scene import Scene
+from vigie.adapters.video.synthetic.scene import Scene, write_clip
 from vigie.domain.video import Segment
 
 pytestmark = pytest.mark.e2e
@@ -32,23 +32,11 @@ SECONDS = 7
 def h264_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("src") / "camera.mp4"
     scene = Scene(width=320, height=180, fps=FPS, people=2, clock=lambda: T0)
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream(
-            "libx264",
-            rate=FPS,
-            options={
-                "preset": "ultrafast",
-                "x264-params": "repeat-headers=1:keyint=15:min-keyint=15:scenecut=0:bframes=0",
-            },
-        )
-        stream.width, stream.height, stream.pix_fmt = 320, 180, "yuv420p"
-        for i in range(FPS * SECONDS):
-            frame = av.VideoFrame.from_ndarray(scene.frame(i), format="bgr24")
-            frame.pts = i
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
+    options = {
+        "preset": "ultrafast",
+        "x264-params": "repeat-headers=1:keyint=15:min-keyint=15:scenecut=0:bframes=0",
+    }
+    write_clip(path, scene, FPS * SECONDS, options)
     return path
 
 

@@ -15,11 +15,14 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
+from fractions import Fraction
+from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 
-__all__ = ["Mode", "Region", "Scene"]
+__all__ = ["Mode", "Region", "Scene", "write_clip"]
 
 logger = logging.getLogger(__name__)
 
@@ -333,3 +336,19 @@ def _knocked(street: np.ndarray, width: int, height: int) -> np.ndarray:
         street, matrix, (width, height), borderMode=cv2.BORDER_REFLECT
     )
     return moved
+
+
+def write_clip(path: Path, scene: Scene, frames: int, options: dict[str, str]) -> None:
+    """An H.264 file of the scene's first ``frames`` pictures at its own size and rate,
+    encoded with libx264 and ``options`` (preset, GOP, bitrate...): tests and benchmarks."""
+    with av.open(str(path), "w") as out:
+        rate = Fraction(scene.fps).limit_denominator(1001)
+        stream = out.add_stream("libx264", rate=rate, options=options)
+        stream.width, stream.height, stream.pix_fmt = scene.width, scene.height, "yuv420p"
+        for i in range(frames):
+            frame = av.VideoFrame.from_ndarray(scene.frame(i), format="bgr24")
+            frame.pts = i
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
